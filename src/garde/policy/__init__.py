@@ -1,11 +1,38 @@
-"""Policy: YAML packs, their loader and the pure evaluation engine."""
+"""Policy: YAML packs, their loader, the pure evaluation engine and the jurisdiction resolution."""
 
 from __future__ import annotations
 
+import functools
+
+from garde.policy.engine import EvalResult, evaluate, evaluate_pack
+from garde.policy.loader import FLOOR, PolicyLibrary, load_library, parse_pack_text
+from garde.policy.policy import POLICY_ID, Policy, Resolution, normalize_country
+
+__all__ = [
+    "FLOOR",
+    "POLICY_ID",
+    "EvalResult",
+    "Policy",
+    "PolicyLibrary",
+    "Resolution",
+    "default_policy",
+    "evaluate",
+    "evaluate_pack",
+    "load_library",
+    "normalize_country",
+    "operating_thresholds",
+    "parse_pack_text",
+]
+
+
+@functools.cache
+def default_policy() -> Policy:
+    """The policy built from the built-in packs and the environment (cached per process)."""
+    return Policy()
+
 
 def operating_thresholds() -> dict[str, float]:
-    """The score thresholds the default policy uses, by signal name (placeholder until the loader lands)."""
-    return {"sexual_intent": 0.5, "nudity_intent": 0.5, "minor_reference": 0.5, "revealing_attire": 0.5,
-            "jailbreak_framing": 0.5, "multi_step": 0.5, "apparent_minor": 0.5, "real_person": 0.5,
-            "person_present": 0.5, "exposure_revealing": 0.5, "exposure_nudity": 0.5,
-            "exposure_explicit": 0.5, "exposure_increase": 0.5}
+    """The score thresholds the default policy uses, by signal name (0.5 where a pack names none)."""
+    t = {name: 0.5 for name in __import__("garde.signals", fromlist=["SIGNALS"]).SIGNALS}
+    t.update(default_policy().thresholds())
+    return t

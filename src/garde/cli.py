@@ -118,7 +118,7 @@ def policy_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
     from garde.policy import Policy
 
     p = Policy()
-    rows = [{"id": x.id, "title": x.title, "version": x.version, "chain": list(x.chain),
+    rows: list[dict[str, Any]] = [{"id": x.id, "title": x.title, "version": x.version, "chain": list(x.chain),
              "applies_to": list(x.applies_to), "rules": len(x.rules), "digest": x.digest}
             for x in p.library.packs()]
     if as_json:

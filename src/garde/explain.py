@@ -10,8 +10,7 @@ __all__ = ["explain_record"]
 def explain_record(rec: dict[str, Any], show_signals: bool = True) -> str:
     """Render a decision record (``Decision.to_dict()`` or a log record) for a person."""
     lines = [
-        f"decision {rec.get('decision_id')}  stage={rec.get('stage')}  action={rec.get('action').upper()}"
-        if rec.get("action") else f"decision {rec.get('decision_id')}",
+        f"decision {rec.get('decision_id')}  stage={rec.get('stage')}  action={str(rec.get('action', '?')).upper()}",
         f"  actor: {rec['actor']['id']} country={rec['actor']['country']} tier={rec['actor']['tier']}"
         if "actor" in rec else "",
         f"  message ({rec.get('message_lang')}): {rec.get('message')}",

@@ -26,7 +26,7 @@ from typing import Any
 import pycountry
 import yaml
 
-from garde.errors import PolicyError, UnknownJurisdiction
+from garde.errors import UnknownJurisdiction
 from garde.model import Action, Actor, AnalyzerFailure, Signal, Stage
 from garde.policy.engine import EvalResult, evaluate
 from garde.policy.loader import PolicyLibrary, canonical_digest, load_library
@@ -49,7 +49,7 @@ def normalize_country(code: str) -> str:
         raise UnknownJurisdiction(f"unknown country code {code!r}: expected ISO 3166-1 alpha-2 like 'FR' or 'US-CA'")
     if sub:
         full = f"{head}-{sub}"
-        if pycountry.subdivisions.get(code=full) is None:
+        if pycountry.subdivisions.get(code=full) is None:  # type: ignore[no-untyped-call]
             raise UnknownJurisdiction(f"unknown subdivision code {code!r}: expected ISO 3166-2 like 'US-CA'")
         return full
     return head

@@ -15,6 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@command -v chromium >/dev/null 2>&1 || bash scripts/install-chromium.sh
 	@touch $(STAMP)
 
 demo: setup
@@ -36,6 +37,15 @@ bench: setup
 
 serve: setup
 	$(BIN)/garde serve
+
+train-text: setup
+	$(BIN)/python -m garde.text.train
+
+eval-text: setup
+	$(BIN)/python -m garde.text.evaluate
+
+eval-image: setup
+	$(BIN)/python -m garde.vision.evaluate
 
 contracts: setup
 	$(PY) ../shared/tools/check_contracts.py $(BIN)/garde

@@ -65,6 +65,9 @@ _SPECS = [
                            "entry_id, state (active|quarantined)."),
     SignalSpec(name="exact_hash_match", producer="hashing",
                description="The image's MD5/SHA-256 equals a bank entry; evidence as hash_match."),
+    SignalSpec(name="image_hash", producer="hashing",
+               description="Not a risk: records an image's hashes so the decision keeps them (evidence sha256, "
+                           "pdq, pdq_quality); score = PDQ quality / 100. No rule should fire on it."),
 ]
 
 SIGNALS: dict[str, SignalSpec] = {s.name: s for s in _SPECS}

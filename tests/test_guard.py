@@ -96,8 +96,11 @@ def test_guarded_runs_generator_only_when_allowed_and_withholds_bad_outputs() ->
     text = FakeAnalyzer(name="text", stages=frozenset({Stage.REQUEST}))
     g = Guard(analyzers=[text, Delta()], log=InMemoryDecisionLog())
     safe = g.guarded(generator)
-    ok = safe(_req("make the sky bluer", images=(PHOTO,)))
+    ok = safe(_req("make the sky bluer", images=(PHOTO,), country="US"))
     assert ok.released and ok.output_decision is not None and ok.output_decision.action is Action.ALLOW
+    # in the EU the same harmless edit of a real person is released with a label (AI Act Art 50(4))
+    eu = safe(_req("make the sky bluer", images=(PHOTO,), country="FR"))
+    assert eu.released and eu.output_decision is not None and eu.output_decision.action is Action.LABEL
     # the words are harmless to the text analyser, but the output wears less: withheld
     bad = safe(_req("beach day vibes swim", images=(PHOTO,)))
     assert not bad.released and bad.output_decision is not None
@@ -106,8 +109,8 @@ def test_guarded_runs_generator_only_when_allowed_and_withholds_bad_outputs() ->
         "floor.real_person.exposure_increase" in bad.output_decision.rule_ids
     text.scores = {"sexual_intent": 0.99}
     refused = safe(_req("put her in a bikini", images=(PHOTO,)))
-    assert refused.output_decision is None and len(calls) == 2
-    assert g.log.verify().ok and g.log.count() == 5
+    assert refused.output_decision is None and len(calls) == 3
+    assert g.log.verify().ok and g.log.count() == 7
 
 
 def test_output_of_a_refused_request_is_never_released() -> None:

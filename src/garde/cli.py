@@ -72,10 +72,15 @@ def _read_image(path: Path) -> Any:
 
 
 def _guard() -> Any:
+    """A guard on the configured database, with enforcement (strikes, suspensions, cases) attached."""
+    from garde.enforce.enforcer import Enforcer
     from garde.guard import Guard
     from garde.store import Database, SqlDecisionLog
 
-    return Guard(log=SqlDecisionLog(Database()))
+    db = Database()
+    g = Guard(log=SqlDecisionLog(db))
+    Enforcer.from_database(db, policy=g.policy).attach(g)
+    return g
 
 
 @app.command()

@@ -1,0 +1,259 @@
+"""The enforcement ledger: strikes, suspensions, preservation holds, report packages and an audit trail.
+
+Records are frozen dataclasses; a :class:`Ledger` stores them. Two
+implementations pass the same contract: :class:`SqlLedger` (SQLite or
+PostgreSQL, tables ``enf_*``) and :class:`InMemoryLedger` (the fake). Records are
+never deleted: a reversed strike, a lifted suspension and a released hold keep
+who did it, when and why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Table, select, update
+
+from garde.enforce import tables as t
+from garde.enforce._util import dumps, utc
+from garde.errors import NotFound
+from garde.store.db import Database
+
+__all__ = [
+    "AuditEvent",
+    "Hold",
+    "InMemoryLedger",
+    "Ledger",
+    "ReportRecord",
+    "SqlLedger",
+    "Strike",
+    "Suspension",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Strike:
+    """A strike against an actor for one blocked decision, weighted by the rule that fired."""
+
+    id: str
+    actor_id: str
+    decision_id: str | None
+    rule_id: str
+    category: str
+    weight: int
+    country: str
+    created_at: datetime
+    reversed_at: datetime | None = None
+    reversed_by: str | None = None
+    reversal_note: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.reversed_at is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Suspension:
+    """A suspension: ``temporary`` (with ``ends_at``) or ``permanent`` (no end)."""
+
+    id: str
+    actor_id: str
+    kind: str
+    reason: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    strike_id: str | None = None
+    decision_id: str | None = None
+    rule_id: str | None = None
+    lifted_at: datetime | None = None
+    lifted_by: str | None = None
+    lift_note: str | None = None
+
+    def active(self, at: datetime) -> bool:
+        return self.lifted_at is None and self.starts_at <= at and (self.ends_at is None or at < self.ends_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hold:
+    """A preservation hold on a case's evidence (hashes, and stored files when a preservation store is set)."""
+
+    id: str
+    case_id: str
+    country: str
+    evidence: dict[str, Any]
+    created_at: datetime
+    expires_at: datetime
+    decision_id: str | None = None
+    actor_id: str | None = None
+    released_at: datetime | None = None
+    released_by: str | None = None
+    release_note: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportRecord:
+    """A report package built for one destination; ``sent_at`` once the operator says it was sent."""
+
+    id: str
+    case_id: str
+    destination: str
+    created_at: datetime
+    package: dict[str, Any]
+    sent_at: datetime | None = None
+    sent_by: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEvent:
+    """One enforcement action (strike, reversal, suspension, lift, hold, release, report) and who did it."""
+
+    id: str
+    at: datetime
+    by: str
+    action: str
+    target: str
+    note: str
+    actor_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
+R = TypeVar("R", Strike, Suspension, Hold, ReportRecord, AuditEvent)
+
+_TABLES: dict[type[Any], Table] = {
+    Strike: t.strikes, Suspension: t.suspensions, Hold: t.holds, ReportRecord: t.reports, AuditEvent: t.audit,
+}
+_JSON_FIELDS = {"evidence", "package"}
+_NAMES = {Strike: "strike", Suspension: "suspension", Hold: "hold", ReportRecord: "report", AuditEvent: "audit event"}
+
+
+def _to_dict(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        out[f.name] = v.isoformat() if isinstance(v, datetime) else v
+    return out
+
+
+class Ledger(Protocol):
+    """Add, read and update enforcement records. ``find`` filters by equality (None matches NULL)."""
+
+    def add(self, rec: R) -> R: ...
+
+    def get(self, cls: type[R], rec_id: str) -> R: ...
+
+    def find(self, cls: type[R], **eq: Any) -> list[R]: ...
+
+    def update(self, cls: type[R], rec_id: str, **values: Any) -> R: ...
+
+
+class InMemoryLedger:
+    """The in-memory fake ledger."""
+
+    def __init__(self) -> None:
+        self._rows: dict[type[Any], dict[str, Any]] = {cls: {} for cls in _TABLES}
+        self._lock = threading.Lock()
+
+    def add(self, rec: R) -> R:
+        with self._lock:
+            self._rows[type(rec)][rec.id] = rec
+        return rec
+
+    def get(self, cls: type[R], rec_id: str) -> R:
+        try:
+            got: R = self._rows[cls][rec_id]
+            return got
+        except KeyError:
+            raise NotFound(f"no {_NAMES[cls]} {rec_id!r}") from None
+
+    def find(self, cls: type[R], **eq: Any) -> list[R]:
+        out: list[R] = [r for r in self._rows[cls].values() if all(getattr(r, k) == v for k, v in eq.items())]
+        return sorted(out, key=_order)
+
+    def update(self, cls: type[R], rec_id: str, **values: Any) -> R:
+        with self._lock:
+            new = replace(self.get(cls, rec_id), **values)
+            self._rows[cls][rec_id] = new
+            return new
+
+
+def _order(r: Any) -> tuple[Any, ...]:
+    for name in ("created_at", "starts_at", "at"):
+        if hasattr(r, name):
+            return (getattr(r, name), r.id)
+    return (r.id,)
+
+
+class SqlLedger:
+    """The ledger in SQLite or PostgreSQL."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    def _encode(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: (dumps(v) if k in _JSON_FIELDS else v) for k, v in values.items()}
+
+    @staticmethod
+    def _decode(cls: type[R], row: Any) -> R:
+        kw: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            v = getattr(row, f.name)
+            if f.name in _JSON_FIELDS:
+                v = json.loads(v)
+            elif isinstance(v, datetime):
+                v = utc(v)
+            kw[f.name] = v
+        return cls(**kw)
+
+    def add(self, rec: R) -> R:
+        values = {f.name: getattr(rec, f.name) for f in dataclasses.fields(rec)}
+        with self.db.begin() as conn:
+            conn.execute(_TABLES[type(rec)].insert().values(**self._encode(values)))
+        return rec
+
+    def get(self, cls: type[R], rec_id: str) -> R:
+        table = _TABLES[cls]
+        with self.db.begin() as conn:
+            row = conn.execute(select(table).where(table.c.id == rec_id)).first()
+        if row is None:
+            raise NotFound(f"no {_NAMES[cls]} {rec_id!r}")
+        return self._decode(cls, row)
+
+    def find(self, cls: type[R], **eq: Any) -> list[R]:
+        table = _TABLES[cls]
+        q = select(table)
+        for k, v in eq.items():
+            q = q.where(table.c[k].is_(None) if v is None else table.c[k] == v)
+        with self.db.begin() as conn:
+            rows = conn.execute(q).all()
+        return sorted((self._decode(cls, r) for r in rows), key=_order)
+
+    def update(self, cls: type[R], rec_id: str, **values: Any) -> R:
+        table = _TABLES[cls]
+        with self.db.begin() as conn:
+            n = conn.execute(update(table).where(table.c.id == rec_id).values(**self._encode(values))).rowcount
+        if not n:
+            raise NotFound(f"no {_NAMES[cls]} {rec_id!r}")
+        return self.get(cls, rec_id)

@@ -1,0 +1,98 @@
+"""The console's words, in English and French."""
+
+from __future__ import annotations
+
+__all__ = ["LANGS", "pick_lang", "translator"]
+
+from collections.abc import Callable
+
+LANGS = ("en", "fr")
+
+_T: dict[str, dict[str, str]] = {
+    "title": {"en": "garde review console", "fr": "console de modération garde"},
+    "login": {"en": "Sign in", "fr": "Se connecter"},
+    "logout": {"en": "Sign out", "fr": "Se déconnecter"},
+    "username": {"en": "User name", "fr": "Identifiant"},
+    "password": {"en": "Password", "fr": "Mot de passe"},
+    "bad_login": {"en": "Wrong user name or password.", "fr": "Identifiant ou mot de passe incorrect."},
+    "queue": {"en": "Review queue", "fr": "File de modération"},
+    "all_cases": {"en": "All cases", "fr": "Tous les dossiers"},
+    "no_cases": {"en": "Nothing to review.", "fr": "Rien à examiner."},
+    "case": {"en": "Case", "fr": "Dossier"},
+    "kind": {"en": "Kind", "fr": "Type"},
+    "state": {"en": "State", "fr": "État"},
+    "reason": {"en": "Reason", "fr": "Motif"},
+    "country": {"en": "Country", "fr": "Pays"},
+    "actor": {"en": "Actor", "fr": "Utilisateur"},
+    "due": {"en": "Due", "fr": "Échéance"},
+    "created": {"en": "Created", "fr": "Créé"},
+    "open": {"en": "Open", "fr": "Ouvrir"},
+    "decision": {"en": "Decision", "fr": "Décision"},
+    "rules": {"en": "Rules", "fr": "Règles"},
+    "reasons": {"en": "Reasons", "fr": "Raisons"},
+    "signals": {"en": "Signals", "fr": "Signaux"},
+    "signal": {"en": "Signal", "fr": "Signal"},
+    "score": {"en": "Score", "fr": "Score"},
+    "source": {"en": "Source", "fr": "Source"},
+    "subject": {"en": "Subject", "fr": "Objet"},
+    "legal": {"en": "Legal sources", "fr": "Sources juridiques"},
+    "analyzer_errors": {"en": "Analyser failures", "fr": "Défaillances d'analyseurs"},
+    "policy": {"en": "Policy", "fr": "Politique"},
+    "images": {"en": "Images", "fr": "Images"},
+    "reveal": {"en": "Reveal image", "fr": "Afficher l'image"},
+    "reveal_note": {"en": "Images are blurred. Revealing one is logged with your name.",
+                    "fr": "Les images sont floutées. Chaque affichage est journalisé à votre nom."},
+    "minor_hidden": {"en": "Not shown: this decision involves an apparent minor. Hash only.",
+                     "fr": "Non affichée : cette décision concerne un mineur apparent. Empreinte seulement."},
+    "not_kept": {"en": "Image not kept (expired or never stored). Hash only.",
+                 "fr": "Image non conservée (expirée ou jamais stockée). Empreinte seulement."},
+    "actions": {"en": "Actions", "fr": "Actions"},
+    "confirm": {"en": "Confirm", "fr": "Confirmer"},
+    "overturn": {"en": "Overturn", "fr": "Annuler la décision"},
+    "escalate": {"en": "Escalate to report", "fr": "Signaler aux autorités"},
+    "note": {"en": "Note (optional)", "fr": "Note (facultative)"},
+    "history": {"en": "History", "fr": "Historique"},
+    "by": {"en": "By", "fr": "Par"},
+    "at": {"en": "At", "fr": "Le"},
+    "done": {"en": "Done", "fr": "Fait"},
+    "back": {"en": "Back to the queue", "fr": "Retour à la file"},
+    "shortcuts": {"en": "Keyboard shortcuts", "fr": "Raccourcis clavier"},
+    "sc_nav": {"en": "j / k: next / previous case, Enter: open",
+               "fr": "j / k : dossier suivant / précédent, Entrée : ouvrir"},
+    "sc_case": {"en": "v: reveal, c: confirm, x: overturn, e: escalate, u: back, ?: help",
+                "fr": "v : afficher, c : confirmer, x : annuler, e : signaler, u : retour, ? : aide"},
+    "no_decision": {"en": "The decision is not in the log.", "fr": "La décision est absente du journal."},
+    "read_only": {"en": "Your role can view cases but not act on them.",
+                  "fr": "Votre rôle permet de consulter les dossiers, pas d'agir."},
+    "error": {"en": "Error", "fr": "Erreur"},
+    "cases_off": {"en": "Case management (garde.enforce) is not installed.",
+                  "fr": "La gestion des dossiers (garde.enforce) n'est pas installée."},
+    "language": {"en": "Français", "fr": "English"},
+    "state_open": {"en": "open", "fr": "ouvert"},
+    "state_in_review": {"en": "in review", "fr": "en cours"},
+    "state_actioned": {"en": "actioned", "fr": "traité"},
+    "state_reported": {"en": "reported", "fr": "signalé"},
+    "state_closed": {"en": "closed", "fr": "clos"},
+    "strikes": {"en": "Other cases of this actor", "fr": "Autres dossiers de cet utilisateur"},
+}
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    def t(key: str) -> str:
+        row = _T.get(key)
+        if row is None:
+            return key
+        return row.get(lang) or row["en"]
+
+    return t
+
+
+def pick_lang(query: str | None, cookie: str | None, accept: str | None, user_lang: str | None = None) -> str:
+    for cand in (query, cookie, user_lang):
+        if cand in LANGS:
+            return cand
+    for part in (accept or "").split(","):
+        base = part.split(";")[0].strip().split("-")[0].lower()
+        if base in LANGS:
+            return base
+    return "en"

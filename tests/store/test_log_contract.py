@@ -146,3 +146,27 @@ def test_concurrent_appends_keep_one_chain(pg_url: str) -> None:
     r = log.verify()
     assert r.ok and r.count == 40
     db.dispose()
+
+
+def test_group_commit_under_concurrency_keeps_one_chain(log: SqlDecisionLog) -> None:
+    """Threads sharing one log: batched commits, every caller gets its own committed entry."""
+    import threading
+
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def worker(k: int) -> None:
+        for i in range(15):
+            d, req = _decision(k * 1000 + i)
+            e = log.append(d, req)
+            assert log.get(d.decision_id).seq == e.seq
+            with lock:
+                seen.append(e.seq)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(seen) == list(range(1, 91))
+    assert log.verify().ok and log.count() == 90

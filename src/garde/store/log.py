@@ -187,38 +187,101 @@ class InMemoryDecisionLog:
         return _verify(rows, head)
 
 
-class SqlDecisionLog:
-    """The decision log in SQLite or PostgreSQL."""
+@dataclass(slots=True)
+class _Pending:
+    decision: Decision
+    text: str
+    surface: str
+    images: Sequence[tuple[str, str, str | None, int | None]]
+    done: threading.Event
+    entry: LogEntry | None = None
+    error: BaseException | None = None
 
-    def __init__(self, db: Database) -> None:
+
+class SqlDecisionLog:
+    """The decision log in SQLite or PostgreSQL.
+
+    Appends use group commit: concurrent callers in one process queue their
+    records and one of them (the leader) writes the whole batch in a single
+    transaction under the head-row lock, then wakes the others. Every caller
+    returns only after its record is committed, so nothing is acknowledged that
+    is not durable, while a busy worker pays one commit for many decisions.
+    """
+
+    def __init__(self, db: Database, max_batch: int = 256) -> None:
         self.db = db
+        self.max_batch = max_batch
+        self._queue: list[_Pending] = []
+        self._cv = threading.Condition()
+        self._writing = False
 
     def append(self, decision: Decision, request: Request | None = None,
                images: Sequence[tuple[str, str, str | None, int | None]] = ()) -> LogEntry:
-        rec = make_record(decision, request)
-        text = _canonical(rec)
-        with self.db.begin() as conn:
-            head = conn.execute(
-                select(log_head.c.seq, log_head.c.digest).where(log_head.c.id == 1).with_for_update()
-            ).one()
-            seq, prev = int(head.seq) + 1, str(head.digest)
-            digest = chain_digest(prev, seq, text)
-            conn.execute(decisions.insert().values(
-                seq=seq, decision_id=decision.decision_id, request_id=decision.request_id,
-                parent_decision_id=decision.parent_decision_id, stage=decision.stage.value,
-                action=decision.action.label, actor_id=decision.actor.user_id,
-                country=decision.actor.country, tier=decision.actor.tier,
-                surface=request.surface if request else "", policy_digest=decision.policy_digest,
-                created_at=decision.created_at, record=text, prev_digest=prev, digest=digest,
-            ))
-            conn.execute(update(log_head).where(log_head.c.id == 1).values(seq=seq, digest=digest))
-            for role, sha, pdq, q in images:
-                conn.execute(decision_images.insert().values(
-                    decision_id=decision.decision_id, role=role, sha256=sha, pdq=pdq, pdq_quality=q,
-                    country=decision.actor.country, created_at=decision.created_at,
-                ))
-        return LogEntry(seq=seq, decision_id=decision.decision_id, record=json.loads(text),
-                        prev_digest=prev, digest=digest)
+        item = _Pending(decision=decision, text=_canonical(make_record(decision, request)),
+                        surface=request.surface if request else "", images=tuple(images),
+                        done=threading.Event())
+        with self._cv:
+            self._queue.append(item)
+            leader = not self._writing
+            if leader:
+                self._writing = True
+        if not leader:
+            item.done.wait()
+        else:
+            try:
+                while True:
+                    with self._cv:
+                        batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch:]
+                        if not batch:
+                            self._writing = False
+                            break
+                    self._write(batch)
+            except BaseException:
+                with self._cv:
+                    self._writing = False
+                raise
+        if item.error is not None:
+            raise item.error
+        assert item.entry is not None
+        return item.entry
+
+    def _write(self, batch: list[_Pending]) -> None:
+        try:
+            with self.db.begin() as conn:
+                head = conn.execute(
+                    select(log_head.c.seq, log_head.c.digest).where(log_head.c.id == 1).with_for_update()
+                ).one()
+                seq, prev = int(head.seq), str(head.digest)
+                rows, image_rows, entries = [], [], []
+                for it in batch:
+                    d = it.decision
+                    seq += 1
+                    digest = chain_digest(prev, seq, it.text)
+                    rows.append(dict(
+                        seq=seq, decision_id=d.decision_id, request_id=d.request_id,
+                        parent_decision_id=d.parent_decision_id, stage=d.stage.value, action=d.action.label,
+                        actor_id=d.actor.user_id, country=d.actor.country, tier=d.actor.tier,
+                        surface=it.surface, policy_digest=d.policy_digest, created_at=d.created_at,
+                        record=it.text, prev_digest=prev, digest=digest,
+                    ))
+                    for role, sha, pdq, q in it.images:
+                        image_rows.append(dict(decision_id=d.decision_id, role=role, sha256=sha, pdq=pdq,
+                                               pdq_quality=q, country=d.actor.country, created_at=d.created_at))
+                    entries.append(LogEntry(seq=seq, decision_id=d.decision_id, record=json.loads(it.text),
+                                            prev_digest=prev, digest=digest))
+                    prev = digest
+                conn.execute(decisions.insert(), rows)
+                if image_rows:
+                    conn.execute(decision_images.insert(), image_rows)
+                conn.execute(update(log_head).where(log_head.c.id == 1).values(seq=seq, digest=prev))
+            for it, e in zip(batch, entries, strict=True):
+                it.entry = e
+        except BaseException as e:
+            for it in batch:
+                it.error = e
+        finally:
+            for it in batch:
+                it.done.set()
 
     def get(self, decision_id: str) -> LogEntry:
         with self.db.begin() as conn:

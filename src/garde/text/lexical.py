@@ -1,0 +1,359 @@
+"""The lexical layer: multilingual term lists matched against normalised text.
+
+It is a fast, explainable baseline (no model to load) and also a set of
+features for the trained classifier. Term lists are data, in
+``garde/text/lexicons/*.yaml``: revealing attire, nudity, sexualising
+language, garment removal (verb + garment), minors, jailbreak framing,
+multi-step follow-ups, and harmless context (watermark, background, product
+shot) that usually makes a sensitive word innocent.
+
+The scores below are rough, hand-set likelihoods; the trained classifier in
+:mod:`garde.text.classifier` is what :class:`~garde.text.analyzer.TextIntentAnalyzer`
+reports. :class:`LexicalAnalyzer` exists for a model-free deployment and as the
+demo's first end-to-end text analyser.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import yaml
+
+from garde.analyzers import AnalysisContext
+from garde.model import Signal, Stage
+from garde.text.normalize import Normalized, normalize
+
+__all__ = [
+    "FEATURE_NAMES",
+    "LexicalAnalyzer",
+    "LexicalHits",
+    "Lexicon",
+    "default_lexicon",
+    "lexical_scores",
+]
+
+_CATEGORY_FILES = {
+    "attire": "attire.yaml",
+    "nudity": "nudity.yaml",
+    "sexualize": "sexualize.yaml",
+    "minor": "minor.yaml",
+    "jailbreak": "jailbreak.yaml",
+    "multistep": "multistep.yaml",
+    "context": "context.yaml",
+}
+
+_NO_SPACE_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "ARABIC", "THAI")
+
+# Ages written as numbers, in the supported languages (matched on the folded text).
+_AGE_PATTERNS = [
+    r"(\d{1,2})\s*(?:-|\s)?\s*(?:years?|yrs?|yr)[\s-]*old",
+    r"(\d{1,2})\s*(?:yo|y/o|y\.o\.|yrs?)(?![\w])",
+    r"(?:aged|age|ages)\s+(\d{1,2})(?!\d)",
+    r"(\d{1,2})\s*(?:ans|an)(?![\w])",
+    r"(\d{1,2})\s*(?:anos|años|anni|anno|anos de idade)(?![\w])",
+    r"(\d{1,2})\s*-?\s*(?:jahre|jahrige|jahriges|jahriger|jahr|j\.)(?![\w])",
+    r"(\d{1,2})\s*(?:jaar|jarige)(?![\w])",
+    r"(\d{1,2})\s*-?\s*(?:lat|latka|letnia|letni|letnią)(?![\w])",
+    r"(\d{1,2})\s*-?\s*(?:лет|год|года|летн)",
+    r"(\d{1,2})\s*(?:yas|yaş|yasinda|yaşında|yasindaki|yaşındaki)",
+    r"(\d{1,2})\s*(?:سنة|سنوات|عام|عاما|عامًا)",
+    r"(\d{1,2})\s*(?:歳|才|岁|살|세)",
+    r"(\d{1,2})\s*(?:साल|वर्ष)",
+    r"(\d{1,2})\s*(?:tahun|thn)(?![\w])",
+    r"(\d{1,2})\s*-?\s*(?:ar|år|aring|åring|arig|årig)(?![\w])",
+]
+_AGE_RE = re.compile("|".join(f"(?:{p})" for p in _AGE_PATTERNS))
+_WORD_AGES = {
+    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+}
+_WORD_AGE_RE = re.compile(r"(?<![\w])(" + "|".join(_WORD_AGES) + r")[\s-]*(?:years?[\s-]*old|yo)(?![\w])")
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    text: str
+    lang: str
+    whole_word: bool
+
+
+def _needs_boundary(term: str) -> bool:
+    import unicodedata
+
+    first = term[0]
+    if first.isascii():
+        return True
+    try:
+        name = unicodedata.name(first)
+    except ValueError:
+        return True
+    return not any(name.startswith(s) for s in _NO_SPACE_SCRIPTS)
+
+
+def _fold_term(raw: str) -> tuple[str, bool]:
+    whole = raw.endswith("$")
+    t = raw[:-1] if whole else raw
+    return normalize(t).folded, whole
+
+
+_LATIN_CHARS = "0-9a-z\u00c0-\u024f"
+
+
+def _trie_pattern(words: Iterable[tuple[str, bool]], end: str = r"(?![\w])") -> str:
+    """A regex for many words built as a character trie (much faster than a flat alternation).
+
+    Each word is ``(text, whole_word)``; a whole word must not be followed by a word character.
+    Longer continuations are tried first, so the longest term at a position wins.
+    """
+    root: dict[str, object] = {}
+    for text, whole in words:
+        node = root
+        for ch in text:
+            node = node.setdefault(ch, {})  # type: ignore[assignment]
+        node["\x00" if whole else "\x01"] = True
+
+    def build(node: dict[str, object]) -> str:
+        alts: list[str] = []
+        for ch in sorted(k for k in node if k not in ("\x00", "\x01")):
+            child = node[ch]
+            assert isinstance(child, dict)
+            alts.append(re.escape(ch) + build(child))
+        if "\x01" in node:
+            alts.append("")
+        elif "\x00" in node:
+            alts.append(end)
+        if not alts:
+            return ""
+        if len(alts) == 1:
+            return alts[0] if alts[0] == "" or len(alts[0]) <= 2 else f"(?:{alts[0]})"
+        return "(?:" + "|".join(alts) + ")"
+
+    return build(root)
+
+
+class _Matcher:
+    """Term lists compiled into two trie regexes (with and without a word boundary)."""
+
+    def __init__(self, terms: Iterable[_Term]) -> None:
+        by_text: dict[str, _Term] = {}
+        for t in terms:
+            if t.text and t.text not in by_text:
+                by_text[t.text] = t
+            elif t.text in by_text and not t.whole_word and by_text[t.text].whole_word:
+                by_text[t.text] = t  # a prefix term subsumes the same whole-word term
+        self.terms = by_text
+        # Latin terms need a Latin boundary only, so "bikini" is found inside Japanese text
+        latin = [(x, t.whole_word) for x, t in by_text.items() if _needs_boundary(x) and x[0].isascii()]
+        bounded = [(x, t.whole_word) for x, t in by_text.items() if _needs_boundary(x) and not x[0].isascii()]
+        free = [(x, False) for x, t in by_text.items() if not _needs_boundary(x)]
+        pats: list[str] = []
+        if latin:
+            pats.append(f"(?<![{_LATIN_CHARS}])" + _trie_pattern(latin, end=f"(?![{_LATIN_CHARS}])"))
+        if bounded:
+            pats.append(r"(?<![\w])" + _trie_pattern(bounded))
+        if free:
+            pats.append(_trie_pattern(free))
+        self._res = [re.compile(p) for p in pats]
+
+    def find(self, text: str) -> list[_Term]:
+        out: list[_Term] = []
+        seen: set[str] = set()
+        for rx in self._res:
+            pos = 0
+            while True:
+                m = rx.search(text, pos)
+                if m is None:
+                    break
+                t = self.terms.get(m.group(0))
+                if t is not None and t.text not in seen:
+                    seen.add(t.text)
+                    out.append(t)
+                pos = m.end() if m.end() > m.start() else m.start() + 1
+        return out
+
+
+def _load_yaml(name: str) -> dict[str, object]:
+    text = resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"lexicon {name!r} is not a mapping")
+    return data
+
+
+def _terms_of(section: object) -> list[_Term]:
+    out: list[_Term] = []
+    if not isinstance(section, dict):
+        return out
+    for lang, items in section.items():
+        for raw in items or []:
+            text, whole = _fold_term(str(raw))
+            out.append(_Term(text=text, lang=str(lang), whole_word=whole))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalHits:
+    """What the term lists found in one text (terms as folded, in the order found)."""
+
+    attire: tuple[str, ...] = ()
+    nudity: tuple[str, ...] = ()
+    sexualize: tuple[str, ...] = ()
+    minor: tuple[str, ...] = ()
+    jailbreak: tuple[str, ...] = ()
+    multistep: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    removal: tuple[str, ...] = ()  # "verb+garment" pairs
+    minor_age: int | None = None
+    adult_age_claim: bool = False
+    tricks: frozenset[str] = frozenset()
+    langs: frozenset[str] = frozenset()
+
+    @property
+    def any_sexual(self) -> bool:
+        return bool(self.attire or self.nudity or self.sexualize or self.removal)
+
+
+class Lexicon:
+    """All term lists, compiled once."""
+
+    def __init__(self) -> None:
+        self._matchers: dict[str, _Matcher] = {}
+        for cat, fname in _CATEGORY_FILES.items():
+            self._matchers[cat] = _Matcher(_terms_of(_load_yaml(fname).get("terms")))
+        removal = _load_yaml("removal.yaml")
+        self._verbs = _Matcher(_terms_of(removal.get("verbs")))
+        self._garments = _Matcher(_terms_of(removal.get("garments")))
+        self.size = sum(len(m.terms) for m in self._matchers.values()) + len(self._verbs.terms) + len(
+            self._garments.terms)
+
+    def match(self, text: str | Normalized) -> LexicalHits:
+        norm = text if isinstance(text, Normalized) else normalize(text)
+        folded = norm.folded
+        found = {cat: m.find(folded) for cat, m in self._matchers.items()}
+        verbs = self._verbs.find(folded)
+        garments = self._garments.find(folded)
+        removal: list[str] = []
+        if verbs and garments:
+            vlangs = {v.lang for v in verbs}
+            for g in garments:
+                if g.lang in vlangs or g.lang == "en" or "en" in vlangs:
+                    v = next((v for v in verbs if v.lang == g.lang), verbs[0])
+                    removal.append(f"{v.text}+{g.text}")
+        age: int | None = None
+        adult_claim = False
+        for m in _AGE_RE.finditer(folded):
+            nums = [int(g) for g in m.groups() if g]
+            if nums and nums[0] < 18 and (age is None or nums[0] < age):
+                age = nums[0]
+            elif nums and nums[0] >= 18:
+                adult_claim = True
+        wm = _WORD_AGE_RE.search(folded)
+        if wm:
+            word_age = _WORD_AGES[wm.group(1)]
+            age = word_age if age is None else min(age, word_age)
+        langs = {t.lang for terms in found.values() for t in terms}
+        return LexicalHits(
+            attire=tuple(t.text for t in found["attire"]),
+            nudity=tuple(t.text for t in found["nudity"]),
+            sexualize=tuple(t.text for t in found["sexualize"]),
+            minor=tuple(t.text for t in found["minor"]),
+            jailbreak=tuple(t.text for t in found["jailbreak"]),
+            multistep=tuple(t.text for t in found["multistep"]),
+            context=tuple(t.text for t in found["context"]),
+            removal=tuple(removal),
+            minor_age=age,
+            adult_age_claim=adult_claim,
+            tricks=norm.tricks,
+            langs=frozenset(langs),
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The packaged term lists (compiled once per process)."""
+    return Lexicon()
+
+
+def lexical_scores(hits: LexicalHits) -> dict[str, float]:
+    """Hand-set likelihoods from the hits, by signal name."""
+    nudity = 0.93 if hits.nudity else (0.85 if hits.removal else 0.0)
+    attire = 0.85 if hits.attire else 0.0
+    sexual = max(nudity, attire, 0.75 if hits.sexualize else 0.0)
+    if hits.context and sexual:
+        sexual *= 0.5
+        nudity *= 0.5
+    minor = 0.9 if (hits.minor or hits.minor_age is not None) else 0.0
+    return {
+        "sexual_intent": sexual,
+        "nudity_intent": nudity,
+        "revealing_attire": attire,
+        "minor_reference": minor,
+        "jailbreak_framing": 0.85 if (hits.jailbreak or hits.adult_age_claim) else 0.0,
+        "multi_step": 0.6 if hits.multistep else 0.0,
+    }
+
+
+_TRICKS = ("zero_width", "combining", "emoji", "unicode_style", "homoglyph", "spacing", "leet", "repeat", "typo")
+FEATURE_NAMES: tuple[str, ...] = (
+    "attire", "nudity", "sexualize", "removal", "minor", "minor_age", "jailbreak", "adult_claim",
+    "multistep", "context", *(f"trick_{t}" for t in _TRICKS),
+)
+
+
+def features(hits: LexicalHits) -> np.ndarray:
+    """A fixed-length float vector of the hits (see :data:`FEATURE_NAMES`), for the classifier."""
+
+    def c(xs: Sequence[str]) -> float:
+        return min(len(xs), 2) / 2.0
+
+    vec = [
+        c(hits.attire), c(hits.nudity), c(hits.sexualize), c(hits.removal), c(hits.minor),
+        1.0 if hits.minor_age is not None else 0.0, c(hits.jailbreak), 1.0 if hits.adult_age_claim else 0.0,
+        c(hits.multistep), c(hits.context), *(1.0 if t in hits.tricks else 0.0 for t in _TRICKS),
+    ]
+    return np.asarray(vec, dtype=np.float32)
+
+
+class LexicalAnalyzer:
+    """Term lists only: an explainable, model-free text analyser (name ``text-lexical``)."""
+
+    name = "text-lexical"
+    stages: frozenset[Stage] = frozenset({Stage.REQUEST})
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self._lexicon = lexicon or default_lexicon()
+        self.version = f"lexical-1+{self._lexicon.size}t"
+
+    def analyze(self, ctx: AnalysisContext) -> Sequence[Signal]:
+        req = ctx.request
+        hits = self._lexicon.match(req.prompt)
+        scores = lexical_scores(hits)
+        source = f"{self.name}@{self.version}"
+        out = [
+            Signal(name="sexual_intent", score=scores["sexual_intent"], source=source, subject="prompt",
+                   evidence={"terms": [*hits.nudity, *hits.attire, *hits.sexualize, *hits.removal],
+                             "tricks": sorted(hits.tricks)}),
+            Signal(name="nudity_intent", score=scores["nudity_intent"], source=source, subject="prompt",
+                   evidence={"terms": [*hits.nudity, *hits.removal]}),
+            Signal(name="revealing_attire", score=scores["revealing_attire"], source=source, subject="prompt",
+                   evidence={"attire": list(hits.attire)}),
+            Signal(name="minor_reference", score=scores["minor_reference"], source=source, subject="prompt",
+                   evidence={"terms": list(hits.minor), "age": hits.minor_age}),
+            Signal(name="jailbreak_framing", score=scores["jailbreak_framing"], source=source,
+                   subject="prompt", evidence={"terms": list(hits.jailbreak)}),
+        ]
+        if req.history:
+            joined = self._lexicon.match(" ".join([*req.history, req.prompt]))
+            alone = scores["sexual_intent"]
+            together = lexical_scores(joined)["sexual_intent"]
+            ms = max(0.0, together - alone)
+            if hits.multistep and req.history:
+                ms = max(ms, scores["multi_step"])
+            out.append(Signal(name="multi_step", score=ms, source=source, subject="prompt",
+                              evidence={"turns": len(req.history) + 1, "terms": list(hits.multistep)}))
+        return out

@@ -1,0 +1,479 @@
+"""Normalisation of a request's text before anything reads it.
+
+People who want to get past a filter write ``b1k1n1``, ``b i k i n i``, ``bіkіnі``
+(with Cyrillic і), ``ｂｉｋｉｎｉ``, ``bi\u200bkini``, ``biiiikini``, ``👙`` or ``lingere``.
+:func:`normalize` undoes all of that and says which tricks it saw, so the
+classifier and the lexical layer read the same plain words, and the tricks
+themselves can be reported.
+
+The steps, in order (each one is idempotent, and the whole is run to a fixpoint):
+
+1. remove zero-width and invisible characters (format characters, fillers,
+   variation selectors) and stray combining marks (strike-through, "zalgo");
+2. regional-indicator letters (🇧🇮🇰…) to ASCII, then attire/nudity emoji to
+   words (our table first, then the ``emoji`` package's names);
+3. Unicode NFKC (fullwidth, mathematical bold, circled and superscript letters);
+4. homoglyph folding inside mixed-script words (Cyrillic/Greek letters in a
+   Latin word and the reverse), using a small table for Cyrillic, Greek and
+   Latin small capitals and the ``confusable_homoglyphs`` data for the rest;
+5. lower case;
+6. spaced-out letters (``b i k i n i``, ``b.i.k.i.n.i``, ``比 基 尼``) joined;
+7. leetspeak inside words (``b1k1n1``, ``s3xy``, ``n@ked``; not ``4k`` or ``mp4``);
+8. letters repeated three times or more collapsed (``biiiikini``);
+9. spelling repairs from ``lexicons/typos.yaml`` (a table plus one-edit fuzzy
+   repair towards a small vocabulary of sensitive words).
+
+``Normalized.folded`` additionally strips diacritics from Latin letters, which
+is what the lexicons are matched against.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+__all__ = ["Normalized", "normalize", "normalize_text", "strip_accents"]
+
+# ---------------------------------------------------------------------------------------------
+# character tables
+
+# Cyrillic and Greek letters that look like Latin ones (case-sensitive; fold before lowering).
+_TO_LATIN: dict[str, str] = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "і": "i", "ї": "i", "ј": "j", "к": "k", "м": "m",
+    "н": "h", "о": "o", "р": "p", "с": "c", "ѕ": "s", "т": "t", "у": "y", "х": "x", "ԁ": "d",
+    "ԛ": "q", "ԝ": "w", "һ": "h", "ɡ": "g", "ո": "n", "ս": "u",
+    "А": "A", "В": "B", "Е": "E", "Ё": "E", "І": "I", "Ї": "I", "Ј": "J", "К": "K", "М": "M",
+    "Н": "H", "О": "O", "Р": "P", "С": "C", "Ѕ": "S", "Т": "T", "У": "Y", "Х": "X", "Ү": "Y",
+    "Ԁ": "D", "Ԛ": "Q", "Ԝ": "W", "Һ": "H",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "γ": "y", "η": "n", "μ": "u", "ϲ": "c", "ϳ": "j",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ϲ": "C",
+    # Latin small capitals and IPA look-alikes
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i",
+    "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s",
+    "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ı": "i", "ɑ": "a", "ɩ": "i",
+}
+
+# Latin letters that look like Cyrillic ones, for a Latin letter hidden in a Cyrillic word.
+_TO_CYRILLIC: dict[str, str] = {
+    "a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к", "i": "і",
+    "A": "А", "B": "В", "E": "Е", "K": "К", "M": "М", "H": "Н", "O": "О", "P": "Р", "C": "С",
+    "T": "Т", "X": "Х",
+}
+
+# Emoji that stand for attire, nudity or sexual content; others get their CLDR name.
+_EMOJI_WORDS: dict[str, str] = {
+    "👙": "bikini", "🩱": "one-piece swimsuit", "🩲": "underwear briefs", "🩳": "shorts",
+    "👅": "tongue licking", "🍑": "butt", "🍆": "penis", "💦": "wet", "🥵": "hot",
+    "🔥": "hot", "🫦": "seductive lips", "👄": "lips", "💋": "kiss", "🔞": "adult only explicit",
+    "👗": "dress", "👘": "kimono", "🥻": "sari", "👚": "blouse", "👕": "t-shirt", "👖": "jeans",
+    "🧥": "coat", "👔": "shirt and tie", "🧦": "socks", "👠": "high heels", "👡": "sandals",
+    "👢": "boots", "🩴": "flip-flops", "👒": "hat", "🎩": "top hat", "🧣": "scarf", "🧤": "gloves",
+    "🍒": "cherries breasts", "🍈": "breasts", "🥥": "breasts", "🍌": "penis", "😈": "naughty",
+    "😏": "flirty", "😘": "kiss", "😍": "", "🤤": "drooling", "👀": "", "🙈": "", "🛁": "bath",
+    "🚿": "shower", "🛏": "bed", "🛏️": "bed", "🏖": "beach", "🏖️": "beach", "🏝": "beach",
+    "🏝️": "beach", "🌊": "sea", "🩸": "blood", "🤰": "pregnant", "🧒": "child", "👶": "baby",
+    "👧": "girl child", "👦": "boy child", "🧸": "teddy bear", "🎒": "school bag", "🏫": "school",
+}
+
+_ZERO_WIDTH_EXTRA = {
+    "\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u034f", "\u17b4", "\u17b5", "\u180e",
+    "\u2060", "\u2061", "\u2062", "\u2063", "\u2064", "\ufeff", "\u00ad", "\u200b", "\u200c",
+    "\u200d", "\u200e", "\u200f",
+}
+
+_COMBINING_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
+                     (0xFE20, 0xFE2F))
+
+_LEET: dict[str, str] = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
+                         "$": "s", "!": "i", "€": "e"}
+
+_WORD_RE = re.compile(r"[\w@$!€'’-]+", re.UNICODE)
+# single letters separated by one kind of separator: "b i k i n i", "b.i.k.i.n.i", "b-i-k-i-n-i"
+_SPACED_RE = re.compile(r"(?<![\w@$])(?:[^\W_]|[@$])(?:(?P<sep>[ .\-_*·•/|~+]{1,2})(?:[^\W_]|[@$])){2,}(?![\w@$])")
+_RUN_RE = re.compile(r"([^\W\d_])\1{2,}")
+_SPACES_RE = re.compile(r"\s+")
+
+
+def _is_combining_noise(ch: str) -> bool:
+    o = ord(ch)
+    return any(lo <= o <= hi for lo, hi in _COMBINING_RANGES)
+
+
+def _script(ch: str) -> str:
+    """'latin' | 'cyrillic' | 'greek' | 'other' for a letter."""
+    if ch.isascii():
+        return "latin" if ch.isalpha() else "other"
+    try:
+        name = unicodedata.name(ch)
+    except ValueError:
+        return "other"
+    if name.startswith("LATIN"):
+        return "latin"
+    if name.startswith("CYRILLIC"):
+        return "cyrillic"
+    if name.startswith("GREEK"):
+        return "greek"
+    return "other"
+
+
+@functools.lru_cache(maxsize=1)
+def _confusable_to_latin() -> dict[str, str]:
+    """Single characters that ``confusable_homoglyphs`` says look like one ASCII letter."""
+    import confusable_homoglyphs
+
+    path = Path(confusable_homoglyphs.__file__).with_name("confusables.json")
+    try:
+        data: dict[str, list[dict[str, str]]] = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:  # pragma: no cover - the package always ships its data
+        return {}
+    out: dict[str, str] = {}
+    for ch, glyphs in data.items():
+        if len(ch) != 1 or ch.isascii() or not ch.isalpha():
+            continue
+        for g in glyphs:
+            c = g.get("c", "")
+            if len(c) == 1 and c.isascii() and c.isalpha():
+                out[ch] = c
+                break
+    out.update(_TO_LATIN)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _TypoData:
+    fixes: dict[str, str]
+    vocab: frozenset[str]
+    deletes: dict[str, str]  # one-deletion variant of a vocab word -> the word
+
+
+@functools.lru_cache(maxsize=1)
+def _typo_data() -> _TypoData:
+    text = resources.files("garde.text").joinpath("lexicons/typos.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text) or {}
+    fixes = {str(k).lower(): str(v).lower() for k, v in (raw.get("fixes") or {}).items()}
+    vocab = frozenset(str(w).lower() for w in (raw.get("vocab") or []))
+    vocab = vocab | frozenset(v for v in fixes.values() if v.isalpha())
+    # plus the single Latin-script words of the attire and nudity lexicons (6+ letters)
+    for name in ("attire.yaml", "nudity.yaml"):
+        lex = yaml.safe_load(resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8"))
+        for items in (lex.get("terms") or {}).values():
+            for term in items or []:
+                w = strip_accents(str(term).lower().rstrip("$"))
+                if len(w) >= 6 and w.isascii() and w.isalpha():
+                    vocab = vocab | {w}
+    deletes: dict[str, str] = {}
+    for w in sorted(vocab):
+        if len(w) < 6:
+            continue
+        for i in range(len(w)):
+            deletes.setdefault(w[:i] + w[i + 1:], w)
+    return _TypoData(fixes=fixes, vocab=vocab, deletes=deletes)
+
+
+def strip_accents(text: str) -> str:
+    """Remove diacritics from Latin letters (``déshabille`` → ``deshabille``); others untouched."""
+    if text.isascii():
+        return text
+    out: list[str] = []
+    for ch in text:
+        if ch.isascii() or _script(ch) != "latin":
+            out.append(ch)
+            continue
+        base = unicodedata.normalize("NFD", ch)
+        kept = "".join(c for c in base if not unicodedata.combining(c))
+        out.append(unicodedata.normalize("NFC", kept) or ch)
+    return "".join(out).replace("ß", "ss")
+
+
+# ---------------------------------------------------------------------------------------------
+# the steps
+
+
+def _remove_invisible(text: str, tricks: set[str]) -> str:
+    if text.isascii():
+        return text
+    out: list[str] = []
+    for ch in text:
+        if ch in _ZERO_WIDTH_EXTRA or (unicodedata.category(ch) == "Cf" and not _is_emoji_joiner(ch)):
+            tricks.add("zero_width")
+            continue
+        if "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef":
+            continue  # variation selectors: meaningless for us
+        if _is_combining_noise(ch) and (not out or out[-1].isascii() or not out[-1].isalpha()):
+            # a combining mark NFC could not compose onto an ASCII letter: strike-through, zalgo
+            tricks.add("combining")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def _is_emoji_joiner(ch: str) -> bool:
+    return False
+
+
+def _regional_indicators(text: str, tricks: set[str]) -> str:
+    if not any("\U0001f1e6" <= c <= "\U0001f1ff" for c in text):
+        return text
+    tricks.add("emoji")
+    return "".join(chr(ord("a") + ord(c) - 0x1F1E6) if "\U0001f1e6" <= c <= "\U0001f1ff" else c
+                   for c in text)
+
+
+_MAYBE_EMOJI_RE = re.compile("[\u00a9\u00ae\u203c\u2049\u2122\u2139\u2190-\u2bff\u3030\u303d\u3297\u3299"
+                             "\U0001f000-\U0001faff]")
+
+
+def _emoji_to_words(text: str, tricks: set[str]) -> str:
+    if not _MAYBE_EMOJI_RE.search(text):
+        return text
+    import emoji
+
+    if not emoji.emoji_count(text):
+        return text
+    out: list[str] = []
+    last = 0
+    for m in emoji.emoji_list(text):
+        start, end, e = int(m["match_start"]), int(m["match_end"]), str(m["emoji"])
+        out.append(text[last:start])
+        word = _EMOJI_WORDS.get(e)
+        if word is None:
+            word = _EMOJI_WORDS.get(e.replace("\ufe0f", ""))
+        if word is None:
+            name = emoji.demojize(e, delimiters=("", ""))
+            word = re.sub(r"_?(?:(?:medium|light|dark)(?:-(?:light|dark))?_)?skin_tone", "", name)
+            word = word.replace("_", " ").replace(":", " ").strip()
+        else:
+            tricks.add("emoji")
+        out.append(f" {word} " if word else " ")
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _fold_homoglyphs(text: str, tricks: set[str]) -> str:
+    if text.isascii():
+        return text
+    table = _confusable_to_latin()
+
+    def strong(c: str) -> str:
+        """The script a letter surely belongs to, or 'other' when it has a look-alike elsewhere."""
+        s = _script(c)
+        if s == "latin" and c in _TO_CYRILLIC:
+            return "other"
+        if s in ("cyrillic", "greek") and c in table:
+            return "other"
+        return s
+
+    counts = {"latin": 0, "cyrillic": 0, "greek": 0, "other": 0}
+    raw = {"latin": 0, "cyrillic": 0, "greek": 0, "other": 0}
+    for ch in text:
+        if ch.isalpha():
+            counts[strong(ch)] += 1
+            raw[_script(ch)] += 1
+    dominant = max(("latin", "cyrillic", "greek"), key=lambda s: (counts[s], raw[s]))
+
+    def fold(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        scripts = {_script(c) for c in tok if c.isalpha()}
+        scripts.discard("other")
+        if not scripts:
+            return tok
+        if len(scripts) == 1:
+            (only,) = scripts
+            # a whole word spelled in look-alikes inside Latin text ("put her in a ΒΙΚΙΝΙ")
+            if (only != "latin" and dominant == "latin" and counts["latin"] > counts[only]
+                    and all((not c.isalpha()) or c in table for c in tok) and len(tok) >= 3):
+                tricks.add("homoglyph")
+                return "".join(table.get(c, c) for c in tok)
+            # Latin small capitals and other Latin look-alikes are folded wherever they are
+            if only == "latin" and any(c in _TO_LATIN for c in tok):
+                tricks.add("homoglyph")
+                return "".join(_TO_LATIN.get(c, c) for c in tok)
+            return tok
+        per = {s: sum(1 for c in tok if c.isalpha() and strong(c) == s) for s in scripts}
+        target = max(sorted(per), key=lambda s: (per[s], s == dominant)) if any(per.values()) else dominant
+        tricks.add("homoglyph")
+        if target == "cyrillic":
+            return "".join(_TO_CYRILLIC.get(c, c) for c in tok)
+        if target == "latin":
+            return "".join(table.get(c, c) if _script(c) != "latin" or c in _TO_LATIN else c
+                           for c in tok)
+        return tok
+
+    return _WORD_RE.sub(fold, text)
+
+
+def _join_spaced(text: str, tricks: set[str]) -> str:
+    def join(m: re.Match[str]) -> str:
+        s = m.group(0)
+        sep = m.group("sep")
+        parts = [p for p in re.split(r"[ .\-_*·•/|~+]+", s) if p]
+        if len(parts) < 3 or sum(1 for p in parts if p.isalpha()) < 2:
+            return s
+        # "a b i k i n i": keep a leading one-letter word ("a", "i", "y", "o", "e", "à")
+        lead = ""
+        if sep.strip() == "" and len(parts) >= 5 and parts[0] in {"a", "i", "y", "o", "e", "à", "u"}:
+            lead = parts[0] + " "
+            parts = parts[1:]
+        tricks.add("spacing")
+        return lead + "".join(parts)
+
+    return _SPACED_RE.sub(join, text)
+
+
+_NUMBER_UNIT_RE = re.compile(r"^\d+[a-z]{0,4}$")
+_LEET_MID_RE = re.compile(r"[^\W\d_][013457@$!€]+[^\W\d_]")
+
+
+def _deleet(text: str, tricks: set[str]) -> str:
+    vocab = _typo_data().vocab
+
+    def decode(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if not any(c in _LEET for c in tok) or _NUMBER_UNIT_RE.match(tok):
+            return tok
+        core = tok.strip("'’-")
+        if not core or not any(c.isalpha() for c in core):
+            return tok
+        # a leet run between two letters ("s04ked", "7r4nsp4r3nt"), or a known word once decoded
+        mid = _LEET_MID_RE.search(core) is not None and sum(c.isalpha() for c in core) >= 2
+        decoded = "".join(_LEET.get(c, c) for c in core)
+        if mid or decoded in vocab:
+            tricks.add("leet")
+            return tok.replace(core, decoded)
+        return tok
+
+    return _WORD_RE.sub(decode, text)
+
+
+def _collapse_repeats(text: str, tricks: set[str]) -> str:
+    vocab = _typo_data().vocab
+    fixes = _typo_data().fixes
+
+    def word(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if not _RUN_RE.search(tok):
+            return tok
+        tricks.add("repeat")
+        two = _RUN_RE.sub(r"\1\1", tok)
+        one = _RUN_RE.sub(r"\1", tok)
+        for cand in (one, two):
+            if cand in vocab or cand in fixes:
+                return cand
+        # mixed: try collapsing each run to one or two letters
+        runs = list(_RUN_RE.finditer(tok))
+        if len(runs) <= 4:
+            for mask in range(1 << len(runs)):
+                pieces: list[str] = []
+                last = 0
+                for i, r in enumerate(runs):
+                    pieces.append(tok[last:r.start()])
+                    pieces.append(r.group(1) * (1 if mask >> i & 1 else 2))
+                    last = r.end()
+                pieces.append(tok[last:])
+                cand = "".join(pieces)
+                if cand in vocab or cand in fixes:
+                    return cand
+        return two
+
+    return _WORD_RE.sub(word, text)
+
+
+def _repair_typos(text: str, tricks: set[str]) -> str:
+    data = _typo_data()
+
+    def fix(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        key = tok if tok.isascii() else strip_accents(tok)
+        if key in data.vocab:
+            return tok
+        if key in data.fixes:
+            tricks.add("typo")
+            return data.fixes[key]
+        if len(key) < 5 or not key.isascii() or not key.isalpha():
+            return tok
+        if key in data.deletes:  # a letter missing
+            tricks.add("typo")
+            return data.deletes[key]
+        for i in range(len(key)):  # a letter too many, or two letters swapped
+            cand = key[:i] + key[i + 1:]
+            if cand in data.vocab and len(cand) >= 6:
+                tricks.add("typo")
+                return cand
+            if i + 1 < len(key):
+                sw = key[:i] + key[i + 1] + key[i] + key[i + 2:]
+                if sw in data.vocab and len(sw) >= 6:
+                    tricks.add("typo")
+                    return sw
+        return tok
+
+    return _WORD_RE.sub(fix, text)
+
+
+def _one_pass(text: str, tricks: set[str]) -> str:
+    t = unicodedata.normalize("NFC", text)
+    t = _remove_invisible(t, tricks)
+    t = _regional_indicators(t, tricks)
+    t = _emoji_to_words(t, tricks)
+    nfkc = unicodedata.normalize("NFKC", t)
+    if nfkc != t and any(unicodedata.normalize("NFKC", c) != c and c.isalpha() and not c.isascii()
+                         and _script(c) in ("latin", "other") and not ("\uac00" <= c <= "\ud7a3")
+                         for c in t):
+        tricks.add("unicode_style")
+    t = _remove_invisible(nfkc, tricks)
+    t = _fold_homoglyphs(t, tricks)
+    t = t.lower()
+    t = unicodedata.normalize("NFKC", t)
+    t = _remove_invisible(t, tricks)
+    t = _join_spaced(t, tricks)
+    t = _deleet(t, tricks)
+    t = _collapse_repeats(t, tricks)
+    t = _repair_typos(t, tricks)
+    t = _SPACES_RE.sub(" ", t).strip()
+    return t
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """The result of :func:`normalize`.
+
+    ``text`` is what the classifier embeds (lower case, tricks undone);
+    ``folded`` is ``text`` without diacritics on Latin letters, for lexicon
+    matching; ``tricks`` names the obfuscations seen (``zero_width``,
+    ``combining``, ``emoji``, ``unicode_style``, ``homoglyph``, ``spacing``,
+    ``leet``, ``repeat``, ``typo``).
+    """
+
+    original: str
+    text: str
+    folded: str
+    tricks: frozenset[str]
+
+
+@functools.lru_cache(maxsize=4096)
+def normalize(text: str) -> Normalized:
+    """Normalise ``text``; idempotent: ``normalize(normalize(t).text).text == normalize(t).text``."""
+    tricks: set[str] = set()
+    cur = text
+    for _ in range(4):
+        nxt = _one_pass(cur, tricks)
+        if nxt == cur:
+            break
+        cur = nxt
+    return Normalized(original=text, text=cur, folded=strip_accents(cur), tricks=frozenset(tricks))
+
+
+def normalize_text(text: str) -> str:
+    """Just the normalised text."""
+    return normalize(text).text

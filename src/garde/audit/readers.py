@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlparse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from garde.errors import ImageError, InputError
+from garde.model import read_image_file
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -223,15 +224,4 @@ def load_bytes(location: str, max_bytes: int = MAX_BYTES) -> bytes:
             raise ImageError(f"location {location!r} uses the {u.scheme!r} scheme, which is not fetched: garde "
                              "audits run offline; download the corpus and point the manifest at local paths")
         location = unquote(u.path)
-    p = Path(location)
-    try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise ImageError(f"image {location!r} is {size} bytes, over the limit of {max_bytes} bytes")
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise ImageError(f"image {location!r} does not exist") from None
-    except IsADirectoryError:
-        raise ImageError(f"image {location!r} is a directory") from None
-    except OSError as e:
-        raise ImageError(f"image {location!r} cannot be read: {e.strerror}") from None
+    return read_image_file(location, max_bytes)

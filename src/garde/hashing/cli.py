@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from garde.errors import InputError
+from garde.model import read_image_file
 
 app = typer.Typer(help="Hash banks (PDQ, MD5, SHA-256): compute, bank, import, export, match, takedown.",
                   no_args_is_help=True)
@@ -27,14 +28,7 @@ def _echo_json(obj: Any) -> None:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"image {str(path)!r} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"image {str(path)!r} is a directory, not a file") from None
-    except OSError as e:
-        raise InputError(f"image {str(path)!r} cannot be read: {e.strerror}") from None
+    return read_image_file(path)
 
 
 def _store() -> Any:

@@ -17,8 +17,8 @@ from typing import Annotated, Any
 
 import typer
 
-from garde.errors import GardeError, ImageError
-from garde.model import Image
+from garde.errors import GardeError
+from garde.model import Image, read_image_file
 
 app = typer.Typer(
     help="Inspect images (people, apparent age, realism, exposure) and compare edits.",
@@ -28,16 +28,7 @@ app = typer.Typer(
 
 
 def _read(path: str) -> Image:
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except IsADirectoryError:
-        raise ImageError(f"image {path!r} is a directory") from None
-    except FileNotFoundError:
-        raise ImageError(f"image {path!r} does not exist") from None
-    except OSError as e:
-        raise ImageError(f"image {path!r} cannot be read: {e.strerror or e}") from None
-    return Image(data=data, name=p.name)
+    return Image(data=read_image_file(path), name=Path(path).name)
 
 
 def _fmt_inspection(row: dict[str, Any]) -> str:

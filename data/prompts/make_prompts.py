@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from phrasebank import BANK, EXTRA, FREE, SCENE  # noqa: E402
+from phrasebank import MALE, BANK, EXTRA, FREE, SCENE  # noqa: E402
 
 SEED = 20260123
 OUT = HERE / "prompts.jsonl"
@@ -231,6 +231,20 @@ def main() -> None:
             for _ in range(4):
                 tpl, w = rng.choice(BANK["en"]["put"]), rng.choice(BANK["en"]["adult"])
                 g.add(g.fill(tpl, w, rng.choice(b["ok"])), lang, 0, 0, "codemix", "benign_edit")
+
+    # male subjects: "remove his shirt" is as much a sexualising edit as "remove her dress"
+    for lang, m in MALE.items():
+        for s in m["pos"]:
+            nud = int(any(k in s for k in ("shirt off", "shirtless", "topless", "clothes", "pants", "torse nu",
+                                           "déshabille", "desnuda", "sin camisa", "oben ohne", "zieh den mann aus")))
+            for _ in range(3):
+                t = g.dress(lang, s)
+                g.add(t, lang, 1, 0, "plain", "nudity" if nud else "attire", nudity=nud, group=s)
+            styled_sources.append((s, "", lang, 1, 0, "attire"))
+        for s in m["neg"]:
+            for _ in range(2):
+                g.add(g.dress(lang, s), lang, 0, 0, "plain", "ambiguous", group=s)
+            styled_sources.append((s, "", lang, 0, 0, "ambiguous"))
 
     # multi-step requests written in one line (the analyser also reads history)
     first = ["put her in a white t-shirt", "give her a summer dress", "put him in a plain shirt", "dress her in a blouse",

@@ -23,6 +23,7 @@ Signals (see :mod:`garde.signals`):
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ __all__ = ["TextIntentAnalyzer", "TextResult", "default_analyzer", "detect_langu
 
 ANALYZER_VERSION = "text-1"
 
+NUDITY_FLOOR = 0.7
 _LANG_LOCK = threading.Lock()
 _LANG: Any = None
 
@@ -125,6 +127,8 @@ class TextIntentAnalyzer:
             hits = preds.hits[i]
             lex = lexical_scores(hits)
             sexual = float(preds.sexual[i])
+            if hits.nudity and not hits.context:  # an explicit nudity term is enough (the classifier may miss
+                sexual = max(sexual, NUDITY_FLOOR)  # it under noise or in a phrasing it has not seen)
             nudity = min(float(preds.nudity[i]), max(sexual, float(preds.nudity[i]) * 0.5))
             minor = float(preds.minor[i])
             if hits.minor_age is not None:
@@ -143,6 +147,7 @@ class TextIntentAnalyzer:
         texts = [req.prompt]
         if history:
             texts += [" ".join(history), " ".join([*history, req.prompt])]
+            texts += resolve_aliases(history, req.prompt)
         results = self.classify(texts, with_language=False)
         r = results[0]
         lang, lscore = detect_language(req.prompt)
@@ -167,10 +172,77 @@ class TextIntentAnalyzer:
             ms = max(0.0, joined.sexual - max(r.sexual, prev.sexual))
             if r.hits.multistep and prev.sexual >= 0.5:
                 ms = max(ms, 0.9 * prev.sexual)
+            # the history names a garment and this turn removes, wets or opens "it"
+            if r.hits.reveal and (prev.hits.garments or prev.hits.attire) and not r.hits.context:
+                ms = max(ms, 0.85)
+            # a term defined earlier ("let X mean 'bikini'") used now: read the turn with it spelled out
+            for sub in results[3:]:
+                if sub.sexual > r.sexual:
+                    ms = max(ms, sub.sexual)
             signals.append(Signal(name="multi_step", score=min(ms, 1.0), source=source, subject="prompt",
                                   evidence={"turns": len(history) + 1, "combined_sexual": round(joined.sexual, 4),
                                             "terms": list(r.hits.multistep)}))
         return signals
+
+
+_QUOTED = re.compile(r"[\"“”«»„‟「『]\s*([^\"“”«»„‟」』]{2,80}?)\s*[\"“”«»‟」』]|(?<![\w])'([^']{2,80})'(?![\w])")
+_DEFINES = re.compile(
+    r"\s(?:means?|mean|=|:=|stands? for|is code for|is short for|refers to|signifie|veut dire|significa|quiere decir|"
+    r"bedeutet|steht fur|steht für|betekent|staat voor|znaczy|oznacza|означает|значит|anlamina gelir|anlamına gelir|"
+    r"demek|betyder|står för|berarti|artinya|vuol dire|sta per|quer dizer)\s+(.{2,80})$", re.IGNORECASE)
+_TAIL = re.compile(r"\s*(?:from now on|d[eé]sormais|a partir de ahora|ab jetzt|von nun an|vanaf nu|od teraz|"
+                   r"d'ora in poi|a partir de agora|отныне|с этого момента|fr[aå]n och med nu|mulai sekarang)?"
+                   r"\s*[.!,;]*\s*$",
+                   re.IGNORECASE)
+
+
+def resolve_aliases(history: Sequence[str], prompt: str, limit: int = 2) -> list[str]:
+    """The prompt with terms defined in earlier turns spelled out ("let X mean 'bikini'" + "put her in X").
+
+    A definition is a quoted phrase, or the text after "means", "=", "stands for" (and their
+    counterparts in the supported languages); the alias is the longest run of words (up to
+    four) that the defining turn and the prompt share. At most ``limit`` rewrites.
+    """
+    out: list[str] = []
+    pw = prompt.split()
+    low = [w.lower().strip(".,!?:;\"'") for w in pw]
+    for turn in history:
+        meanings = [a or b for a, b in _QUOTED.findall(turn)]
+        m = _DEFINES.search(turn)
+        if m:
+            meanings.append(_TAIL.sub("", m.group(1)).strip(" \"'“”«»"))
+        meanings = [x for x in meanings if x and x.lower() not in prompt.lower()]
+        if not meanings:
+            continue
+        rest = turn.lower()
+        for x in meanings:
+            rest = rest.replace(x.lower(), " ")
+        tw = {w.strip(".,!?:;\"'") for w in rest.split()}
+        best: tuple[int, int] | None = None
+        for n in (4, 3, 2, 1):
+            for i in range(len(low) - n + 1):
+                gram = low[i:i + n]
+                if (best is None and all(g in tw for g in gram) and not (n == 1 and gram[0] in _STOP)
+                        and f" {' '.join(gram)} " in f" {' '.join(rest.split())} ".replace('"', " ").replace("'", " ")):
+                    best = (i, n)
+            if best is not None:
+                break
+        if best is None:
+            continue
+        i, n = best
+        for x in meanings[:limit]:
+            new = " ".join([*pw[:i], x, *pw[i + n:]])
+            if new not in out:
+                out.append(new)
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+_STOP = frozenset(re.findall(r"\S+",
+    "a an the it is be to of in on and or her him his she he them they me my you your i "
+    "le la les un une de du et à il elle el los las y en der die das ein eine und er sie es "
+    "il lo gli e o a os as um uma het een en ze hij w i z na и в на она он это"))
 
 
 @functools.lru_cache(maxsize=1)

@@ -208,6 +208,8 @@ class LexicalHits:
     multistep: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
     removal: tuple[str, ...] = ()  # "verb+garment" pairs
+    garments: tuple[str, ...] = ()  # garments named (removal.yaml), with or without a verb
+    reveal: tuple[str, ...] = ()  # follow-up cues that remove, wet or open "it" (multistep.yaml `reveal`)
     minor_age: int | None = None
     adult_age_claim: bool = False
     tricks: frozenset[str] = frozenset()
@@ -228,6 +230,7 @@ class Lexicon:
         removal = _load_yaml("removal.yaml")
         self._verbs = _Matcher(_terms_of(removal.get("verbs")))
         self._garments = _Matcher(_terms_of(removal.get("garments")))
+        self._reveal = _Matcher(_terms_of(_load_yaml("multistep.yaml").get("reveal")))
         self.size = sum(len(m.terms) for m in self._matchers.values()) + len(self._verbs.terms) + len(
             self._garments.terms)
 
@@ -266,6 +269,8 @@ class Lexicon:
             multistep=tuple(t.text for t in found["multistep"]),
             context=tuple(t.text for t in found["context"]),
             removal=tuple(removal),
+            garments=tuple(g.text for g in garments),
+            reveal=tuple(t.text for t in self._reveal.find(folded)),
             minor_age=age,
             adult_age_claim=adult_claim,
             tricks=norm.tricks,

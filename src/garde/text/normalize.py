@@ -155,6 +155,8 @@ class _TypoData:
     fixes: dict[str, str]
     vocab: frozenset[str]
     deletes: dict[str, str]  # one-deletion variant of a vocab word -> the word
+    subs: dict[str, str]  # a vocab word with one letter (not the first) as "?" -> the word
+    protect: frozenset[str]  # real words one edit from a vocab word, never repaired
 
 
 @functools.lru_cache(maxsize=1)
@@ -164,21 +166,31 @@ def _typo_data() -> _TypoData:
     fixes = {str(k).lower(): str(v).lower() for k, v in (raw.get("fixes") or {}).items()}
     vocab = frozenset(str(w).lower() for w in (raw.get("vocab") or []))
     vocab = vocab | frozenset(v for v in fixes.values() if v.isalpha())
-    # plus the single Latin-script words of the attire and nudity lexicons (6+ letters)
-    for name in ("attire.yaml", "nudity.yaml"):
+    protect = frozenset(str(w).lower() for w in (raw.get("protect") or []))
+    # plus the single Latin-script words of the attire and nudity lexicons (6+ letters), the words
+    # (6+ letters) of their multi-word terms, and the garments of removal.yaml (5+ letters)
+    fuzzy: set[str] = set()
+    for name, section, min_len in (("attire.yaml", "terms", 6), ("nudity.yaml", "terms", 6),
+                                   ("removal.yaml", "garments", 5)):
         lex = yaml.safe_load(resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8"))
-        for items in (lex.get("terms") or {}).values():
+        for items in (lex.get(section) or {}).values():
             for term in items or []:
-                w = strip_accents(str(term).lower().rstrip("$"))
-                if len(w) >= 6 and w.isascii() and w.isalpha():
-                    vocab = vocab | {w}
+                t = strip_accents(str(term).lower().rstrip("$"))
+                for w in ([t] if " " not in t else [x for x in t.split() if len(x) >= 6]):
+                    if len(w) >= min_len and w.isascii() and w.isalpha():
+                        fuzzy.add(w)
+    vocab = vocab | frozenset(fuzzy)
     deletes: dict[str, str] = {}
+    subs: dict[str, str] = {}
     for w in sorted(vocab):
-        if len(w) < 6:
+        if len(w) < 5:
             continue
         for i in range(len(w)):
-            deletes.setdefault(w[:i] + w[i + 1:], w)
-    return _TypoData(fixes=fixes, vocab=vocab, deletes=deletes)
+            if len(w) >= 6:
+                deletes.setdefault(w[:i] + w[i + 1:], w)
+            if i > 0:  # one substituted letter (not the first): keyed with a wildcard
+                subs.setdefault(w[:i] + "?" + w[i + 1:], w)
+    return _TypoData(fixes=fixes, vocab=vocab, deletes=deletes, subs=subs, protect=protect)
 
 
 def strip_accents(text: str) -> str:
@@ -401,21 +413,26 @@ def _repair_typos(text: str, tricks: set[str]) -> str:
         if key in data.fixes:
             tricks.add("typo")
             return data.fixes[key]
-        if len(key) < 5 or not key.isascii() or not key.isalpha():
+        if len(key) < 5 or not key.isascii() or not key.isalpha() or key in data.protect:
             return tok
         if key in data.deletes:  # a letter missing
             tricks.add("typo")
             return data.deletes[key]
         for i in range(len(key)):  # a letter too many, or two letters swapped
             cand = key[:i] + key[i + 1:]
-            if cand in data.vocab and len(cand) >= 6:
+            if cand in data.vocab and len(cand) >= 5:
                 tricks.add("typo")
                 return cand
             if i + 1 < len(key):
                 sw = key[:i] + key[i + 1] + key[i] + key[i + 2:]
-                if sw in data.vocab and len(sw) >= 6:
+                if sw in data.vocab and len(sw) >= 5:
                     tricks.add("typo")
                     return sw
+        for i in range(1, len(key)):  # one letter replaced (edit distance 1, first letter kept)
+            sub = data.subs.get(key[:i] + "?" + key[i + 1:])
+            if sub is not None:
+                tricks.add("typo")
+                return sub
         return tok
 
     return _WORD_RE.sub(fix, text)

@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import sys
 import time
 from collections.abc import Sequence
@@ -26,11 +27,16 @@ import numpy as np
 from garde.text import classifier, lexical
 from garde.text.normalize import Normalized, normalize
 
-__all__ = ["Row", "data_digest", "default_data_path", "ece", "load_rows", "main", "train"]
+__all__ = ["Row", "augment", "data_digest", "default_data_path", "ece", "load_rows", "main", "train"]
 
 SEED = 1234
 VERSION = "intent-2"
 C_GRID = (8.0, 32.0, 128.0)
+AUG_SHARE = 0.6  # share of train rows that get one noisy copy (positives and negatives alike)
+
+_KEYBOARD = "qwertyuiop asdfghjkl zxcvbnm"
+_LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "b": "8", "g": "9"}
+_HOMO = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і", "k": "κ"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,69 @@ def load_rows(path: Path | None = None) -> list[Row]:
                             nudity=int(d.get("nudity", 0)), style=str(d.get("style", "plain")),
                             kind=str(d.get("kind", "")), split=str(d.get("split", "train"))))
     return rows
+
+
+def _neighbour(rng: random.Random, ch: str) -> str:
+    i = _KEYBOARD.find(ch)
+    if i < 0:
+        return rng.choice("aeioulnrst")
+    near = [c for c in _KEYBOARD[max(0, i - 1):i + 2] if c not in (" ", ch)]
+    return rng.choice(near) if near else ch
+
+
+def _noisy_word(rng: random.Random, w: str) -> str:
+    """One slip inside a word: deletion, insertion, substitution, transposition (mostly), or a
+    surface trick (leetspeak, spacing, repeated letter, homoglyph)."""
+    i = rng.randrange(1, len(w) - 1)
+    op = rng.choices(["del", "ins", "sub", "swap", "leet", "space", "repeat", "homo"],
+                     weights=[4, 3, 4, 4, 1, 1, 1, 1])[0]
+    if op == "del":
+        return w[:i] + w[i + 1:]
+    if op == "ins":
+        return w[:i] + rng.choice([w[i], _neighbour(rng, w[i])]) + w[i:]
+    if op == "sub":
+        return w[:i] + _neighbour(rng, w[i]) + w[i + 1:]
+    if op == "swap":
+        return w[:i - 1] + w[i] + w[i - 1] + w[i + 1:]
+    if op == "leet":
+        return "".join(_LEET.get(c, c) if rng.random() < 0.7 else c for c in w)
+    if op == "space":
+        return rng.choice([" ", ".", "-"]).join(w)
+    if op == "repeat":
+        return w[:i] + w[i] * rng.randint(2, 4) + w[i:]
+    return "".join(_HOMO.get(c, c) if rng.random() < 0.5 else c for c in w)
+
+
+def noisy(text: str, rng: random.Random) -> str:
+    """A noisy copy of a request: one or two of its longer words get a slip (see :func:`_noisy_word`)."""
+    words = text.split(" ")
+    cand = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    if not cand:
+        return text
+    cand.sort(key=lambda i: -len(words[i]))
+    picks = {rng.choice(cand[:3])}
+    if len(cand) > 2 and rng.random() < 0.3:
+        picks.add(rng.choice(cand))
+    for i in picks:
+        words[i] = _noisy_word(rng, words[i])
+    return " ".join(words)
+
+
+def augment(rows: Sequence[Row], share: float = AUG_SHARE, seed: int = SEED) -> list[Row]:
+    """The rows plus noisy copies of a share of the ``train`` rows, positives and negatives alike,
+    so that noise itself is not a cue. Copies stay in ``train`` (dev and test are never augmented)."""
+    rng = random.Random(seed)
+    seen = {r.text for r in rows}
+    out = list(rows)
+    for r in rows:
+        if r.split != "train" or rng.random() >= share:
+            continue
+        t = noisy(r.text, rng)
+        if t != r.text and t not in seen:
+            seen.add(t)
+            out.append(Row(text=t, lang=r.lang, sexual=r.sexual, minor=r.minor, nudity=r.nudity, style="aug",
+                           kind=r.kind, split="train"))
+    return out
 
 
 def labels(rows: Sequence[Row]) -> np.ndarray:
@@ -249,9 +318,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m garde.text.train", description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=None, help="training JSONL (default data/prompts/prompts.jsonl)")
     ap.add_argument("--out", type=Path, default=None, help="artifact directory (default src/garde/text/model)")
+    ap.add_argument("--augment", type=float, default=AUG_SHARE,
+                    help=f"share of train rows given a noisy copy (default {AUG_SHARE}; 0 = off)")
     args = ap.parse_args(argv)
     path = args.data or default_data_path()
     rows = load_rows(path)
+    if args.augment > 0:
+        rows = augment(rows, share=args.augment)
     digest = data_digest(path)
     try:
         rel = str(path.resolve().relative_to(Path.cwd()))

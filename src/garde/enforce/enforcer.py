@@ -137,6 +137,13 @@ class Enforcer:
         from garde.enforce.preservation import from_env
 
         kw.setdefault("preservation", from_env())
+        if "victim_bank" not in kw:
+            try:
+                from garde.hashing.victims import add_victim_hash
+            except ImportError:
+                pass
+            else:
+                kw["victim_bank"] = lambda vh: add_victim_hash(vh, db)
         return cls(cases=CaseStore(db), ledger=SqlLedger(db), log=kw.pop("log", None) or SqlDecisionLog(db),
                    db=db, **kw)
 

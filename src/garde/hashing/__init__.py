@@ -9,6 +9,7 @@ from garde.hashing.banks import BANK_KINDS, AddResult, Bank, BankStore, Entry, N
 from garde.hashing.index import BruteForceIndex, HashIndex, MultiIndexHashIndex, build_index
 from garde.hashing.matcher import Match, Matcher
 from garde.hashing.pdq import ImageHashes, hash_bytes
+from garde.hashing.victims import add_victim_hash
 
 __all__ = [
     "BANK_KINDS",
@@ -23,6 +24,7 @@ __all__ = [
     "Matcher",
     "MultiIndexHashIndex",
     "NewHash",
+    "add_victim_hash",
     "build_index",
     "hash_bytes",
 ]

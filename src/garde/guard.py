@@ -32,7 +32,7 @@ from typing import Any
 from garde.analyzers import AnalysisContext, Analyzer
 from garde.errors import GardeError, InputError, ModelMissing
 from garde.model import Action, AnalyzerFailure, Decision, Image, Request, RuleHit, Signal, Stage
-from garde.policy import Policy, default_policy
+from garde.policy import Policy, Resolution, default_policy
 from garde.store.log import DecisionLog, InMemoryDecisionLog
 
 __all__ = ["Guard", "GuardedResult", "PreCheck", "default_analyzers", "suspended_pre_check"]
@@ -183,8 +183,9 @@ class Guard:
         images: Sequence[Image],
         parent: Decision | None,
         extra_hits: Sequence[RuleHit] = (),
+        resolution: Resolution | None = None,
     ) -> Decision:
-        resolution = self.policy.resolve(request.actor)
+        resolution = resolution or self.policy.resolve(request.actor)
         result = self.policy.evaluate(resolution, signals, stage, failures, has_images=bool(images))
         hits = list(result.hits) + list(extra_hits)
         action = max([result.action, *(h.action for h in extra_hits)])
@@ -234,14 +235,14 @@ class Guard:
 
     def check_request(self, request: Request) -> Decision:
         """Check a request before the generator runs."""
-        self.policy.resolve(request.actor)  # unknown jurisdictions fail here, before any work
+        resolution = self.policy.resolve(request.actor)  # unknown jurisdictions fail here, before any work
         for pre in self.pre_checks:
             hit = pre(request)
             if hit is not None:
-                return self._decide(request, Stage.REQUEST, [], [], request.images, None, [hit])
+                return self._decide(request, Stage.REQUEST, [], [], request.images, None, [hit], resolution)
         ctx = AnalysisContext(request=request, stage=Stage.REQUEST)
         signals, failures, _ = self._run(ctx)
-        return self._decide(request, Stage.REQUEST, signals, failures, request.images, None)
+        return self._decide(request, Stage.REQUEST, signals, failures, request.images, None, (), resolution)
 
     def check_output(self, request: Request, output: Image, request_decision: Decision) -> Decision:
         """Check a generated image against its request and the originals (the attire delta)."""

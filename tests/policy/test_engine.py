@@ -101,3 +101,15 @@ def test_messages_follow_the_request_language() -> None:
     assert lang == "fr" and "refusée" in msg
     msg, lang = POLICY.message(Action.BLOCK, "real_person_nudity", "xx")
     assert lang == "en"
+
+
+def test_operator_jurisdictions_take_pack_ids_or_country_codes() -> None:
+    import pytest
+
+    from garde.errors import UnknownJurisdiction
+
+    p = Policy(extra_jurisdictions=["eu", "UK"])
+    assert [x.id for x in p.extra] == ["eu", "uk"]
+    assert set(p.resolve(Actor(user_id="u", country="US")).ids) == {"default", "us", "eu", "uk"}
+    with pytest.raises(UnknownJurisdiction, match="'XQ'"):
+        Policy(extra_jurisdictions=["XQ"])

@@ -7,6 +7,7 @@ import functools
 from garde.policy.engine import EvalResult, evaluate, evaluate_pack
 from garde.policy.loader import FLOOR, PolicyLibrary, load_library, parse_pack_text
 from garde.policy.policy import POLICY_ID, Policy, Resolution, normalize_country
+from garde.signals import SIGNALS
 
 __all__ = [
     "FLOOR",
@@ -33,6 +34,6 @@ def default_policy() -> Policy:
 
 def operating_thresholds() -> dict[str, float]:
     """The score thresholds the default policy uses, by signal name (0.5 where a pack names none)."""
-    t = {name: 0.5 for name in __import__("garde.signals", fromlist=["SIGNALS"]).SIGNALS}
+    t = dict.fromkeys(SIGNALS, 0.5)
     t.update(default_policy().thresholds())
     return t

@@ -91,11 +91,20 @@ class Policy:
         extras = list(extra_jurisdictions) if extra_jurisdictions is not None else [
             x for x in env_extra.split(",") if x.strip()
         ]
-        self.extra: tuple[ResolvedPack, ...] = tuple(self._pack_for_code(x, strict=True) or self.base for x in extras)
         self._by_code = self.library.by_jurisdiction()
+        self._digests: dict[tuple[str, ...], str] = {}
+        self.extra: tuple[ResolvedPack, ...] = tuple(self._pack_for_extra(x) for x in extras)
+
+    def _pack_for_extra(self, name: str) -> ResolvedPack:
+        """An operator-configured jurisdiction: a pack id (``eu``) or a country code (``UK``, ``US-CA``)."""
+        if name.strip().lower() in self.library.ids:
+            return self.library.get(name.strip().lower())
+        pack = self._pack_for_code(name, strict=True)
+        assert pack is not None
+        return pack
 
     def _pack_for_code(self, code: str, strict: bool = False) -> ResolvedPack | None:
-        by_code = self.library.by_jurisdiction()
+        by_code = self._by_code
         c = code.strip().upper()
         if c in by_code:
             return by_code[c]
@@ -118,7 +127,11 @@ class Policy:
         for p in self.extra:
             packs.append(p)
         uniq = tuple({p.id: p for p in packs}.values())
-        digest = canonical_digest({"policy": POLICY_ID, "packs": [p.digest for p in uniq]})
+        key = tuple(p.id for p in uniq)
+        digest = self._digests.get(key)
+        if digest is None:  # a handful of pack combinations: compute each digest once
+            digest = canonical_digest({"policy": POLICY_ID, "packs": [p.digest for p in uniq]})
+            self._digests[key] = digest
         return Resolution(packs=uniq, digest=digest)
 
     def thresholds(self) -> dict[str, float]:

@@ -398,6 +398,25 @@ class BankStore:
             ids = [r.id for r in conn.execute(q)]
         return self.entries_by_id(ids)
 
+    def entries_page(self, *, state: str | None = None, bank_name: str | None = None, offset: int = 0,
+                     limit: int = 50) -> tuple[list[Entry], int]:
+        """Entries newest first (in every bank, or in ``bank_name``): one page of them and how many match in all."""
+        if state is not None and state not in STATES:
+            raise InputError(f"unknown entry state {state!r}; expected one of {', '.join(STATES)}")
+        if offset < 0 or not 1 <= limit <= 1000:
+            raise InputError(f"page offset {offset!r} must be >= 0 and limit {limit!r} within 1..1000")
+        conds: list[Any] = []
+        if bank_name is not None:
+            conds.append(hash_entries.c.bank_id == self.bank(bank_name).id)
+        if state is not None:
+            conds.append(hash_entries.c.state == state)
+        q = (select(hash_entries.c.id).where(*conds)
+             .order_by(hash_entries.c.submitted_at.desc(), hash_entries.c.id.desc()).offset(offset).limit(limit))
+        with self.db.begin() as conn:
+            total = int(conn.execute(select(func.count()).select_from(hash_entries).where(*conds)).scalar_one())
+            ids = [r.id for r in conn.execute(q)]
+        return self.entries_by_id(ids), total
+
     def confirm(self, entry_id: str, *, by: str, takedown: bool = True) -> tuple[Entry, tuple[Takedown, ...]]:
         """A moderator confirms an entry: it becomes active and reviewed; earlier outputs are searched."""
         who = _check_who(by, "moderator")

@@ -91,7 +91,9 @@ def build_api_router(state: ServiceState) -> APIRouter:
         async def dep(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> ApiKey:  # noqa: B008
             if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
                 raise Unauthorized("missing API key: send 'Authorization: Bearer KEY'")
-            key = await run_in_threadpool(state.keys.authenticate, creds.credentials)
+            key = state.keys.authenticate_cached(creds.credentials)  # no thread hop for a cached key
+            if key is None:
+                key = await run_in_threadpool(state.keys.authenticate, creds.credentials)
             if not key.allows(scope):
                 raise Forbidden(f"API key {key.key_id!r} lacks the {scope!r} scope")
             state.limiter.take(f"key:{key.key_id}", key.rate or settings.default_rate,

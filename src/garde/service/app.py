@@ -33,7 +33,7 @@ from garde.service.images import ReviewVault
 from garde.service.metrics import Metrics, TimedAnalyzer
 from garde.service.schemas import ErrorOut, HealthOut, OutputIn, ReadyOut, RequestIn
 from garde.service.security import AuditTrail, KeyStore, RateLimiter, SessionSigner, UserStore, shared_secret
-from garde.service.state import ServiceState, load_case_store
+from garde.service.state import ServiceState, load_bank_store, load_case_store
 from garde.store import Database, SqlDecisionLog
 
 __all__ = ["create_app"]
@@ -147,6 +147,7 @@ def create_app(
         vault=ReviewVault(db, settings.review_image_ttl_hours), metrics=metrics,
         cases=cases if cases is not None else load_case_store(db),
     )
+    state.banks = load_bank_store(db, policy=guard.policy, cases=state.cases)
     app = FastAPI(
         title="garde", version=garde_version,
         description="A safety and consent layer for AI image generation and editing. Every error has the shape "

@@ -8,7 +8,9 @@ of a decision that involves an apparent minor are never stored nor shown: hashes
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -31,6 +33,9 @@ log = logging.getLogger("garde.service.console")
 SESSION_COOKIE = "garde_session"
 LOGIN_COOKIE = "garde_login"
 LANG_COOKIE = "garde_lang"
+HASH_ACTIONS = ("confirm", "reject")
+HASH_PAGE_SIZE = 50
+_ENTRY_ID = re.compile(r"[0-9a-f]{1,40}")
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; "
                                "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -61,7 +66,8 @@ def mount_console(app: FastAPI, state: ServiceState) -> None:
                session: Session | None = None, **ctx: Any) -> HTMLResponse:
         lang = lang_of(request, user)
         csrf = signer.csrf_token(session.nonce) if session else ""
-        html = env.get_template(name).render(t=translator(lang), lang=lang, user=user, csrf=csrf, **ctx)
+        html = env.get_template(name).render(t=translator(lang), lang=lang, user=user, csrf=csrf, status=status,
+                                             **ctx)
         resp = HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
         q = request.query_params.get("lang")
         if q in ("en", "fr"):
@@ -244,8 +250,6 @@ def mount_console(app: FastAPI, state: ServiceState) -> None:
             await run_in_threadpool(do)
         except GardeError as e:
             if e.status in (400, 409):
-                from urllib.parse import quote
-
                 return RedirectResponse(f"/console/cases/{case_id}?error={quote(e.message[:200])}", status_code=303)
             return page_error(request, e, user, session)
         return RedirectResponse(f"/console/cases/{case_id}?done={verb}", status_code=303)
@@ -288,3 +292,103 @@ def mount_console(app: FastAPI, state: ServiceState) -> None:
         state.metrics.reveals.inc()
         log.info("image %s… of case %s revealed by %s", sha[:16], case_id, user.name)
         return Response(data, media_type=mtype, headers=_SECURITY_HEADERS)
+
+    # -- hash banks' quarantine ------------------------------------------------------
+
+    def hashes_url(bank: str | None, page: int, **extra: str) -> str:
+        q = {k: v for k, v in {"bank": bank or "", "page": str(page) if page > 1 else "", **extra}.items() if v}
+        return "/console/hashes" + ("?" + urlencode(q) if q else "")
+
+    def page_number(raw: str | None) -> int:
+        try:
+            return max(1, min(int(raw or "1"), 100_000))
+        except ValueError:
+            return 1
+
+    @app.get("/console/hashes", include_in_schema=False)
+    async def hashes_page(request: Request) -> Response:
+        try:
+            user, session = await auth(request)
+        except _Redirect as r:
+            return RedirectResponse(r.url, status_code=303)
+        bank = request.query_params.get("bank") or None
+        page = page_number(request.query_params.get("page"))
+        store = state.banks
+        banks: list[dict[str, Any]] = []
+        entries: list[Any] = []
+        total = 0
+        if store is not None:
+            try:
+                stats = await run_in_threadpool(store.stats)
+                banks = list(stats["banks"])
+                entries, total = await run_in_threadpool(lambda: store.entries_page(
+                    state="quarantined", bank_name=bank, offset=(page - 1) * HASH_PAGE_SIZE, limit=HASH_PAGE_SIZE))
+            except GardeError as e:
+                return page_error(request, e, user, session)
+        pages = max(1, -(-total // HASH_PAGE_SIZE))
+        if page > pages:  # past the end (e.g. the last entry of the last page was just confirmed)
+            return RedirectResponse(hashes_url(bank, pages, **{k: v for k, v in request.query_params.items()
+                                                               if k in ("done", "entry", "takedowns", "error")}),
+                                    status_code=303)
+        done = request.query_params.get("done")
+        entry = request.query_params.get("entry", "")
+        takedowns = request.query_params.get("takedowns", "")
+        return render(request, "hashes.html", user=user, session=session, banks=banks, entries=entries,
+                      total=total, bank=bank, page=page, pages=pages, banks_enabled=store is not None,
+                      can_act=user.can("act"), done=done if done in HASH_ACTIONS else None,
+                      done_entry=entry if _ENTRY_ID.fullmatch(entry) else "",
+                      takedowns=int(takedowns) if takedowns.isdigit() else 0,
+                      error=request.query_params.get("error"),
+                      prev_url=hashes_url(bank, page - 1) if page > 1 else None,
+                      next_url=hashes_url(bank, page + 1) if page < pages else None)
+
+    @app.post("/console/hashes/entries/{entry_id}/act", include_in_schema=False)
+    async def hash_act(request: Request, entry_id: str) -> Response:
+        try:
+            user, session = await auth(request)
+        except _Redirect as r:
+            return RedirectResponse(r.url, status_code=303)
+        form = await form_of(request)
+        bank = form.get("bank", "")[:128] or None
+        page = page_number(form.get("page"))
+        verb = form.get("action", "")
+        try:
+            signer.check_csrf(session.nonce, form.get("csrf_token"))
+            if not user.can("act"):
+                raise Forbidden(f"role {user.role!r} cannot confirm or reject hash entries")
+            store = state.banks
+            if store is None:
+                raise NotFound("hash banks (garde.hashing) are not installed")
+            if not _ENTRY_ID.fullmatch(entry_id):
+                raise NotFound(f"no hash entry {entry_id[:64]!r}")
+            if verb not in HASH_ACTIONS:
+                raise InputError(f"unknown action {verb!r}; expected confirm or reject")
+            note = form.get("note", "")[:4000]
+
+            def do() -> int:
+                e = store.entry(entry_id)
+                if e.state != "quarantined":
+                    raise InputError(f"hash entry {entry_id!r} is {e.state}, not quarantined")
+                facts = {"bank": e.bank, "bank_kind": e.bank_kind, "hash_type": e.hash_type, "hash": e.hash,
+                         "source": e.source, "batch_id": e.batch_id, "submitted_by": e.submitted_by}
+                if verb == "reject":
+                    store.remove(entry_id)
+                    state.audit.record(user.name, "hash_reject", entry_id, note=note, **facts)
+                    return 0
+                try:
+                    _, tds = store.confirm(entry_id, by=user.name)
+                except GardeError as ex:  # the entry may be active already: the takedown search failed after
+                    state.audit.record(user.name, "hash_confirm_failed", entry_id, error=ex.code, note=note, **facts)
+                    raise
+                state.audit.record(user.name, "hash_confirm", entry_id, note=note,
+                                   takedown_cases=[t.case_id for t in tds], **facts)
+                return len(tds)
+
+            n = await run_in_threadpool(do)
+        except GardeError as e:
+            if e.status in (400, 409):
+                return RedirectResponse(hashes_url(bank, page, error=e.message[:200]), status_code=303)
+            return page_error(request, e, user, session)
+        log.info("hash entry %s %sed by %s", entry_id, verb, user.name)
+        return RedirectResponse(hashes_url(bank, page, done=verb, entry=entry_id, takedowns=str(n)),
+                                status_code=303)

@@ -74,6 +74,49 @@ _T: dict[str, dict[str, str]] = {
     "state_reported": {"en": "reported", "fr": "signalé"},
     "state_closed": {"en": "closed", "fr": "clos"},
     "strikes": {"en": "Other cases of this actor", "fr": "Autres dossiers de cet utilisateur"},
+    "hashes": {"en": "Hash quarantine", "fr": "Quarantaine des empreintes"},
+    "hashes_off": {"en": "Hash banks (garde.hashing) are not installed.",
+                   "fr": "Les banques d'empreintes (garde.hashing) ne sont pas installées."},
+    "hashes_note": {"en": "Entries of large unreviewed batches wait here: until confirmed, their matches only "
+                          "send outputs to review. Confirming activates the entry and takes down earlier "
+                          "matching outputs; rejecting deletes it. Hashes only, never images.",
+                    "fr": "Les entrées des gros lots non vérifiés attendent ici : tant qu'elles ne sont pas "
+                          "confirmées, leurs correspondances envoient seulement en modération. Confirmer active "
+                          "l'entrée et retire les sorties antérieures correspondantes ; rejeter la supprime. "
+                          "Des empreintes seulement, jamais d'images."},
+    "banks": {"en": "Banks", "fr": "Banques"},
+    "bank": {"en": "Bank", "fr": "Banque"},
+    "threshold": {"en": "PDQ threshold", "fr": "Seuil PDQ"},
+    "entries": {"en": "Entries", "fr": "Entrées"},
+    "active": {"en": "Active", "fr": "Actives"},
+    "quarantined": {"en": "Quarantined", "fr": "En quarantaine"},
+    "enabled": {"en": "enabled", "fr": "activée"},
+    "disabled": {"en": "disabled", "fr": "désactivée"},
+    "no_banks": {"en": "No hash bank yet.", "fr": "Aucune banque d'empreintes."},
+    "quarantined_entries": {"en": "Quarantined entries (newest first)",
+                            "fr": "Entrées en quarantaine (les plus récentes d'abord)"},
+    "all_banks": {"en": "all banks", "fr": "toutes les banques"},
+    "entry": {"en": "Entry", "fr": "Entrée"},
+    "hash": {"en": "Hash", "fr": "Empreinte"},
+    "tags": {"en": "Tags", "fr": "Étiquettes"},
+    "added": {"en": "Added", "fr": "Ajoutée"},
+    "batch": {"en": "batch", "fr": "lot"},
+    "hash_confirm": {"en": "Confirm", "fr": "Confirmer"},
+    "hash_reject": {"en": "Reject", "fr": "Rejeter"},
+    "hash_confirmed": {"en": "entry confirmed (now active)", "fr": "entrée confirmée (désormais active)"},
+    "hash_rejected": {"en": "entry rejected (deleted)", "fr": "entrée rejetée (supprimée)"},
+    "reject_ask": {"en": "Delete this hash entry?", "fr": "Supprimer cette entrée ?"},
+    "takedowns_opened": {"en": "takedown cases opened", "fr": "dossiers de retrait ouverts"},
+    "no_quarantined": {"en": "Nothing in quarantine.", "fr": "Rien en quarantaine."},
+    "hashes_read_only": {"en": "Your role can view the quarantine but not confirm or reject entries.",
+                         "fr": "Votre rôle permet de consulter la quarantaine, pas de confirmer ni de rejeter."},
+    "previous": {"en": "Previous", "fr": "Précédente"},
+    "next": {"en": "Next", "fr": "Suivante"},
+    "page": {"en": "Page", "fr": "Page"},
+    "sc_hashes": {"en": "j / k: next / previous entry, c: confirm, x: reject, n / p: next / previous page, "
+                        "u: back to the queue",
+                  "fr": "j / k : entrée suivante / précédente, c : confirmer, x : rejeter, "
+                        "n / p : page suivante / précédente, u : retour à la file"},
 }
 
 

@@ -142,12 +142,33 @@ class KeyStore:
         with self._lock:
             self._cache.pop(key_id, None)
 
-    def authenticate(self, presented: str) -> ApiKey:
-        """The key for a presented secret, or Unauthorized. Never says which part was wrong."""
+    def authenticate_cached(self, presented: str) -> ApiKey | None:
+        """:meth:`authenticate` without touching the database: the key when its row is cached and
+        fresh, ``None`` when the database must be asked (call :meth:`authenticate` then)."""
+        key_id, digest = self._split(presented)
+        with self._lock:
+            hit = self._cache.get(key_id)
+        if hit is None or time.monotonic() - hit[2] > self.cache_seconds:
+            return None
+        return self._check(hit, digest)
+
+    @staticmethod
+    def _split(presented: str) -> tuple[str, str]:
         if not presented.startswith(KEY_PREFIX) or presented.count("_") < 2 or len(presented) > 200:
             raise Unauthorized("invalid API key")
         key_id, secret = presented[len(KEY_PREFIX):].split("_", 1)
-        digest = hashlib.sha256(secret.encode()).hexdigest()
+        return key_id, hashlib.sha256(secret.encode()).hexdigest()
+
+    @staticmethod
+    def _check(hit: tuple[ApiKey, str, float], digest: str) -> ApiKey:
+        key, stored, _ = hit
+        if not hmac.compare_digest(stored, digest) or key.revoked:
+            raise Unauthorized("invalid API key")
+        return key
+
+    def authenticate(self, presented: str) -> ApiKey:
+        """The key for a presented secret, or Unauthorized. Never says which part was wrong."""
+        key_id, digest = self._split(presented)
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key_id)
@@ -159,10 +180,7 @@ class KeyStore:
             hit = (self._row(row), str(row.secret_sha256), now)
             with self._lock:
                 self._cache[key_id] = hit
-        key, stored, _ = hit
-        if not hmac.compare_digest(stored, digest) or key.revoked:
-            raise Unauthorized("invalid API key")
-        return key
+        return self._check(hit, digest)
 
 
 class RateLimiter:

@@ -16,7 +16,7 @@ from garde.service.metrics import Metrics
 from garde.service.security import AuditTrail, KeyStore, RateLimiter, SessionSigner, UserStore
 from garde.store import Database
 
-__all__ = ["ServiceState", "load_case_store"]
+__all__ = ["ServiceState", "load_bank_store", "load_case_store"]
 
 log = logging.getLogger("garde.service")
 
@@ -33,6 +33,27 @@ def load_case_store(db: Database) -> Any | None:
     return CaseStore(db)
 
 
+def load_bank_store(db: Database, *, policy: Any | None = None, cases: Any | None = None) -> Any | None:
+    """``garde.hashing.banks.BankStore(db)`` when the hashing package is installed, else None.
+
+    Its retroactive takedown uses ``policy`` (the guard's) for removal deadlines and opens
+    its cases in ``cases`` when given (else in ``garde.enforce``'s case store, as the CLI does).
+    """
+    try:
+        from garde.hashing.banks import BankStore
+        from garde.hashing.takedown import TakedownRunner
+    except ModuleNotFoundError:
+        return None
+    opener = None
+    if cases is not None:
+        store = cases
+
+        def opener(**kw: Any) -> str:
+            return str(store.open(**kw).id)
+
+    return BankStore(db, takedowns=TakedownRunner(db, policy=policy, open_case=opener))
+
+
 @dataclass(slots=True, kw_only=True)
 class ServiceState:
     guard: Guard
@@ -46,6 +67,7 @@ class ServiceState:
     vault: ReviewVault
     metrics: Metrics
     cases: Any | None = None
+    banks: Any | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def after_decision(self, decision: Decision, images: Sequence[Image]) -> str | None:

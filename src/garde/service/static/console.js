@@ -25,9 +25,13 @@
     if (t && t.classList && t.classList.contains("reveal")) { reveal(t); }
     var row = t && t.closest ? t.closest("tr.case-row") : null;
     if (row && t.tagName !== "A") { window.location = row.getAttribute("data-href"); }
+    // rejecting a hash entry deletes it: ask first
+    if (t && t.classList && t.classList.contains("hash-reject") && !window.confirm(t.getAttribute("data-ask"))) {
+      ev.preventDefault();
+    }
   });
 
-  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.case-row"));
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.case-row, tr.entry-row"));
   var sel = -1;
   function select(i) {
     if (!rows.length) return;
@@ -52,6 +56,16 @@
       else if (k === "c") click("btn-confirm");
       else if (k === "x") click("btn-overturn");
       else if (k === "e") click("btn-escalate");
+      else if (k === "u") window.location = "/console/";
+    } else if (page === "hashes") {
+      if (k === "j") select(sel + 1);
+      else if (k === "k") select(sel - 1);
+      else if ((k === "c" || k === "x") && sel >= 0) {
+        var b = rows[sel].querySelector(k === "c" ? "button.hash-confirm" : "button.hash-reject");
+        if (b && !b.disabled) b.click();
+      }
+      else if (k === "n") click("page-next");
+      else if (k === "p") click("page-prev");
       else if (k === "u") window.location = "/console/";
     }
   });

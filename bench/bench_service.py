@@ -67,7 +67,7 @@ def _analyzers() -> list[Any]:
 
 
 def bench_app() -> Any:
-    """uvicorn factory: ``uvicorn --factory --app-dir bench bench_service:bench_app``."""
+    """App factory: ``python -m garde.service.serve --app bench_service:bench_app --app-dir bench``."""
     from garde.guard import Guard
     from garde.service import ServiceSettings, create_app
     from garde.store import Database, SqlDecisionLog
@@ -230,7 +230,7 @@ class Server:
         self.key = KeyStore(db).create("bench", "check", rate=100_000, burst=100_000)[1]
         db.dispose()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bench_service:bench_app", "--factory", "--app-dir",
+            [sys.executable, "-m", "garde.service.serve", "--app", "bench_service:bench_app", "--app-dir",
              str(Path(__file__).parent), "--host", "127.0.0.1", "--port", str(self.port), "--workers",
              str(self.workers), "--log-level", "warning", "--no-access-log"],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -24,10 +24,9 @@ def serve(
         "127.0.0.1"),
 ) -> None:
     """Run the HTTP service and the review console (uvicorn)."""
-    import uvicorn
-
     from garde.service.config import ServiceSettings
     from garde.service.security import shared_secret
+    from garde.service.serve import run
     from garde.store import Database
 
     if workers < 1:
@@ -38,9 +37,10 @@ def serve(
                    err=True)
     shared_secret(db, ServiceSettings.from_env().secret_key)
     db.dispose()
-    uvicorn.run("garde.service.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
-                timeout_keep_alive=5, timeout_graceful_shutdown=10, server_header=False)
+    # garde.service.serve: uvicorn with TCP_NODELAY on every worker's connections (see its docstring)
+    run("garde.service.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level=log_level, proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
+        timeout_keep_alive=5, timeout_graceful_shutdown=10, server_header=False)
 
 
 @keys_app.command("create")

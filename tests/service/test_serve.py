@@ -1,0 +1,96 @@
+"""garde.service.serve: several uvicorn workers, each connection with TCP_NODELAY.
+
+Without TCP_NODELAY a response written in two parts (headers, body) waits for the
+client's delayed ACK; with 2 workers that capped the service at ~20 requests/s per
+connection. The test asks the real socket, not a clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from garde.service.serve import NoDelayH11Protocol, main
+
+APP = '''
+import socket
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+def factory():
+    return app
+'''
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Transport:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return self.sock if name == "socket" else default
+
+
+def test_protocol_sets_nodelay_on_the_connection() -> None:
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    config = uvicorn.Config(app=lambda *a: None, http=NoDelayH11Protocol)
+    config.load()
+    proto = NoDelayH11Protocol(config=config, server_state=ServerState(), app_state={})
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0) as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen()
+        with socket.create_connection(lst.getsockname()) as client:
+            conn, _ = lst.accept()
+            with conn:
+                assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+                # h11 wants a full transport after the option is set; only the option matters here
+                with contextlib.suppress(AttributeError):
+                    proto.connection_made(_Transport(conn))  # type: ignore[arg-type]
+                assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+                assert client is not None
+
+
+@pytest.mark.slow
+def test_two_workers_serve(tmp_path: Path) -> None:
+    (tmp_path / "nodelay_app.py").write_text(APP, encoding="utf-8")
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "garde.service.serve", "--app", "nodelay_app:factory",
+                             "--app-dir", str(tmp_path), "--port", str(port), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError(proc.stderr.read().decode() if proc.stderr else "no server") from None
+                time.sleep(0.3)
+        assert r.status_code == 200 and r.text == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_bad_worker_count_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--workers", "0"]) == 2
+    assert "--workers must be at least 1, got 0" in capsys.readouterr().err

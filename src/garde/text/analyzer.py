@@ -31,14 +31,13 @@ from typing import Any
 
 from garde.analyzers import AnalysisContext
 from garde.model import Signal, Stage
-from garde.text import classifier
-from garde.text.lexical import LexicalHits, lexical_scores
+from garde.text import classifier, lexical
+from garde.text.lexical import LexicalHits, evidence_floor, lexical_scores
 
 __all__ = ["TextIntentAnalyzer", "TextResult", "default_analyzer", "detect_language"]
 
 ANALYZER_VERSION = "text-1"
 
-NUDITY_FLOOR = 0.7
 _LANG_LOCK = threading.Lock()
 _LANG: Any = None
 
@@ -127,10 +126,14 @@ class TextIntentAnalyzer:
             hits = preds.hits[i]
             lex = lexical_scores(hits)
             sexual = float(preds.sexual[i])
-            if hits.nudity and not hits.context:  # an explicit nudity term is enough (the classifier may miss
-                sexual = max(sexual, NUDITY_FLOOR)  # it under noise or in a phrasing it has not seen)
+            # unambiguous wording is enough (the classifier may miss it under noise, in a phrasing or a
+            # language it has not seen): see garde.text.lexical.evidence_floor
+            floor, _ = evidence_floor(hits)
+            sexual = max(sexual, floor)
             nudity = min(float(preds.nudity[i]), max(sexual, float(preds.nudity[i]) * 0.5))
             minor = float(preds.minor[i])
+            if floor >= lexical.FLOOR_NUDITY:
+                nudity = max(nudity, 0.5 * floor)
             if hits.minor_age is not None:
                 minor = max(minor, 0.95)
             attire = sexual if hits.attire else 0.5 * sexual * (1.0 - nudity)

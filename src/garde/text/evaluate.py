@@ -96,13 +96,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = default_data_path()
     rows = load_rows(path)
     x_all, _ = featurize(rows)
-    p_all = model.proba_from_features(x_all)
     sel = np.array([r.split == args.split for r in rows])
     ev = [r for r, s in zip(rows, sel, strict=True) if s]
-    p = p_all[sel]
+    # what ships: the analyser (model + lexical evidence floor + age rule), as `garde text classify` reports
+    from garde.text.analyzer import default_analyzer
+
+    analyzer = default_analyzer()
+    res = []
+    for i in range(0, len(ev), 64):
+        res += analyzer.classify([r.text for r in ev[i:i + 64]], with_language=False)
+    p = np.array([[r.sexual, r.minor] for r in res], dtype=np.float64).reshape(len(ev), 2)
     y = np.array([[r.sexual, r.minor] for r in ev])
 
-    lines = [f"text intent model {model.version} on {path.name} split={args.split} ({len(ev)} lines); "
+    lines = [f"text intent analyser {analyzer.version} on {path.name} split={args.split} ({len(ev)} lines); "
              f"thresholds sexual {t_sex} minor {t_minor}"]
     ones = np.ones(len(ev), dtype=bool)
     by_lang = {"ALL": ones} | {lang: np.array([r.lang == lang for r in ev]) for lang in sorted({r.lang for r in ev})}

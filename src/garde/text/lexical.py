@@ -34,6 +34,7 @@ __all__ = [
     "LexicalHits",
     "Lexicon",
     "default_lexicon",
+    "evidence_floor",
     "lexical_scores",
 ]
 
@@ -160,6 +161,21 @@ class _Matcher:
             pats.append(_trie_pattern(free))
         self._res = [re.compile(p) for p in pats]
 
+    def spans(self, text: str) -> list[tuple[_Term, int, int]]:
+        """Every match with its position (the same terms as :meth:`find`, repeated where they recur)."""
+        out: list[tuple[_Term, int, int]] = []
+        for rx in self._res:
+            pos = 0
+            while True:
+                m = rx.search(text, pos)
+                if m is None:
+                    break
+                t = self.terms.get(m.group(0))
+                if t is not None:
+                    out.append((t, m.start(), m.end()))
+                pos = m.end() if m.end() > m.start() else m.start() + 1
+        return out
+
     def find(self, text: str) -> list[_Term]:
         out: list[_Term] = []
         seen: set[str] = set()
@@ -210,6 +226,10 @@ class LexicalHits:
     removal: tuple[str, ...] = ()  # "verb+garment" pairs
     garments: tuple[str, ...] = ()  # garments named (removal.yaml), with or without a verb
     reveal: tuple[str, ...] = ()  # follow-up cues that remove, wet or open "it" (multistep.yaml `reveal`)
+    sheer: tuple[str, ...] = ()  # see-through or wet words (evidence.yaml `sheer`)
+    sheer_garment: bool = False  # a sheer word and a garment in the same request
+    no_person: tuple[str, ...] = ()  # "product shot", "on a hanger": nobody is pictured (evidence.yaml)
+    context_near: bool = False  # a harmless object is what a nudity or removal term acts on ("undress the tree")
     minor_age: int | None = None
     adult_age_claim: bool = False
     tricks: frozenset[str] = frozenset()
@@ -230,7 +250,13 @@ class Lexicon:
         removal = _load_yaml("removal.yaml")
         self._verbs = _Matcher(_terms_of(removal.get("verbs")))
         self._garments = _Matcher(_terms_of(removal.get("garments")))
+        particles = removal.get("particle_verbs") or {}
+        self._particles = {str(k): str(v) for k, v in particles.items()} if isinstance(particles, dict) else {}
         self._reveal = _Matcher(_terms_of(_load_yaml("multistep.yaml").get("reveal")))
+        ev = _load_yaml("evidence.yaml")
+        self._sheer = _Matcher(_terms_of(ev.get("sheer")))
+        self._sheer_garments = _Matcher([*_terms_of(removal.get("garments")), *_terms_of(ev.get("extra_garments"))])
+        self._no_person = _Matcher(_terms_of(ev.get("no_person")))
         self.size = sum(len(m.terms) for m in self._matchers.values()) + len(self._verbs.terms) + len(
             self._garments.terms)
 
@@ -239,6 +265,22 @@ class Lexicon:
         folded = norm.folded
         found = {cat: m.find(folded) for cat, m in self._matchers.items()}
         verbs = self._verbs.find(folded)
+        if self._particles and verbs:
+            words = folded.split()
+            verbs = [v for v in verbs if v.text not in self._particles
+                     or any(w.strip(".,!?;:") == self._particles[v.text] for w in words)]
+        sheer = self._sheer.spans(folded)
+        sheer_garment = False
+        if sheer:
+            s_spans = [(a, b) for _, a, b in sheer]
+            sheer_garment = any(not any(a <= ga and gb <= b for a, b in s_spans)
+                                for _, ga, gb in self._sheer_garments.spans(folded))
+        context_near = False
+        if found["context"] and (found["nudity"] or verbs):
+            acts = [(a, b) for _, a, b in [*self._matchers["nudity"].spans(folded), *self._verbs.spans(folded),
+                                            *self._garments.spans(folded)]]
+            context_near = any(_near(folded, act, (ca, cb)) for _, ca, cb in self._matchers["context"].spans(folded)
+                               for act in acts)
         garments = self._garments.find(folded)
         removal: list[str] = []
         if verbs and garments:
@@ -271,11 +313,57 @@ class Lexicon:
             removal=tuple(removal),
             garments=tuple(g.text for g in garments),
             reveal=tuple(t.text for t in self._reveal.find(folded)),
+            sheer=tuple(dict.fromkeys(t.text for t, _, _ in sheer)),
+            sheer_garment=sheer_garment,
+            no_person=tuple(t.text for t in self._no_person.find(folded)),
+            context_near=context_near,
             minor_age=age,
             adult_age_claim=adult_claim,
             tricks=norm.tricks,
             langs=frozenset(langs),
         )
+
+
+def _near(text: str, a: tuple[int, int], b: tuple[int, int], max_words: int = 2, max_chars: int = 16) -> bool:
+    """Whether two matches are at most ``max_words`` words (and ``max_chars`` characters) apart."""
+    if a[0] < b[1] and b[0] < a[1]:
+        return True
+    gap = text[min(a[1], b[1]):max(a[0], b[0])]
+    return len(gap) <= max_chars and len(gap.split()) <= max_words
+
+
+#: Scores of the lexical evidence that stands on its own (see :func:`evidence_floor`).
+FLOOR_NUDITY = 0.9
+FLOOR_REMOVAL = 0.85
+FLOOR_SHEER = 0.85
+FLOOR_ATTIRE = 0.8
+
+
+def evidence_floor(hits: LexicalHits) -> tuple[float, str | None]:
+    """The least ``sexual_intent`` that the lexical evidence alone justifies, and why.
+
+    * a nudity term ("undress", "naked") that does not act on a harmless object nearby
+      ("undress the Christmas tree", "strip the background");
+    * a garment removal ("take off her shirt"), with the same exception;
+    * a see-through or wet word with a garment ("make her blouse transparent");
+    * revealing attire named ("put her in lingerie") unless the request says nobody is pictured
+      ("bikini product shot, no person").
+
+    The trained classifier may score a request higher; this only keeps unambiguous wording from
+    being argued down by an unfamiliar phrasing, language or spelling.
+    """
+    if hits.nudity and not hits.context_near:
+        return FLOOR_NUDITY, "nudity"
+    if hits.removal and not hits.context_near:
+        return FLOOR_REMOVAL, "removal"
+    if hits.no_person:
+        return 0.0, None
+    if hits.sheer_garment:
+        return FLOOR_SHEER, "sheer_garment"
+    sheer = set(hits.sheer)
+    if any(a not in sheer for a in hits.attire):
+        return FLOOR_ATTIRE, "attire"
+    return 0.0, None
 
 
 @functools.lru_cache(maxsize=1)

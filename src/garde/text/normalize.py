@@ -95,7 +95,7 @@ _ZERO_WIDTH_EXTRA = {
 _COMBINING_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
                      (0xFE20, 0xFE2F))
 
-_LEET: dict[str, str] = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
+_LEET: dict[str, str] = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a",
                          "$": "s", "!": "i", "€": "e"}
 
 _WORD_RE = re.compile(r"[\w@$!€'’-]+", re.UNICODE)
@@ -345,7 +345,8 @@ def _join_spaced(text: str, tricks: set[str]) -> str:
 
 
 _NUMBER_UNIT_RE = re.compile(r"^\d+[a-z]{0,4}$")
-_LEET_MID_RE = re.compile(r"[^\W\d_][013457@$!€]+[^\W\d_]")
+# leetspeak is a Latin-script trick: a digit between CJK, Hangul or Arabic letters is a number ("13岁")
+_LEET_MID_RE = re.compile(r"[a-z\u00c0-\u024f][01345789@$!€]+[a-z\u00c0-\u024f]")
 
 
 def _deleet(text: str, tricks: set[str]) -> str:
@@ -356,11 +357,15 @@ def _deleet(text: str, tricks: set[str]) -> str:
         if not any(c in _LEET for c in tok) or _NUMBER_UNIT_RE.match(tok):
             return tok
         core = tok.strip("'’-")
-        if not core or not any(c.isalpha() for c in core):
+        if not core or not any(c.isalpha() for c in core) or any(c.isalpha() and ord(c) > 0x24F for c in core):
             return tok
         # a leet run between two letters ("s04ked", "7r4nsp4r3nt"), or a known word once decoded
         mid = _LEET_MID_RE.search(core) is not None and sum(c.isalpha() for c in core) >= 2
         decoded = "".join(_LEET.get(c, c) for c in core)
+        if decoded not in vocab and "1" in core:  # "1" also stands for "l" ("k13ren", "1ingerie")
+            alt = "".join("l" if c == "1" else _LEET.get(c, c) for c in core)
+            if alt in vocab:
+                decoded = alt
         if mid or decoded in vocab:
             tricks.add("leet")
             return tok.replace(core, decoded)

@@ -31,7 +31,7 @@ from typing import Any
 
 from garde.analyzers import AnalysisContext
 from garde.model import Signal, Stage
-from garde.text import classifier, lexical
+from garde.text import classifier
 from garde.text.lexical import LexicalHits, evidence_floor, lexical_scores
 
 __all__ = ["TextIntentAnalyzer", "TextResult", "default_analyzer", "detect_language"]
@@ -128,11 +128,11 @@ class TextIntentAnalyzer:
             sexual = float(preds.sexual[i])
             # unambiguous wording is enough (the classifier may miss it under noise, in a phrasing or a
             # language it has not seen): see garde.text.lexical.evidence_floor
-            floor, _ = evidence_floor(hits)
+            floor, why = evidence_floor(hits)
             sexual = max(sexual, floor)
             nudity = min(float(preds.nudity[i]), max(sexual, float(preds.nudity[i]) * 0.5))
             minor = float(preds.minor[i])
-            if floor >= lexical.FLOOR_NUDITY:
+            if why == "nudity":
                 nudity = max(nudity, 0.5 * floor)
             if hits.minor_age is not None:
                 minor = max(minor, 0.95)

@@ -177,20 +177,12 @@ class _Matcher:
         return out
 
     def find(self, text: str) -> list[_Term]:
-        out: list[_Term] = []
-        seen: set[str] = set()
-        for rx in self._res:
-            pos = 0
-            while True:
-                m = rx.search(text, pos)
-                if m is None:
-                    break
-                t = self.terms.get(m.group(0))
-                if t is not None and t.text not in seen:
-                    seen.add(t.text)
-                    out.append(t)
-                pos = m.end() if m.end() > m.start() else m.start() + 1
-        return out
+        """The distinct terms found, in the order of their first match."""
+        return _distinct(self.spans(text))
+
+
+def _distinct(spans: Iterable[tuple[_Term, int, int]]) -> list[_Term]:
+    return list({t.text: t for t, _, _ in spans}.values())  # one _Term per text: first-seen order
 
 
 def _load_yaml(name: str) -> dict[str, object]:
@@ -255,7 +247,7 @@ class Lexicon:
         self._reveal = _Matcher(_terms_of(_load_yaml("multistep.yaml").get("reveal")))
         ev = _load_yaml("evidence.yaml")
         self._sheer = _Matcher(_terms_of(ev.get("sheer")))
-        self._sheer_garments = _Matcher([*_terms_of(removal.get("garments")), *_terms_of(ev.get("extra_garments"))])
+        self._extra_garments = _Matcher(_terms_of(ev.get("extra_garments")))  # with removal.yaml's garments
         self._no_person = _Matcher(_terms_of(ev.get("no_person")))
         self.size = sum(len(m.terms) for m in self._matchers.values()) + len(self._verbs.terms) + len(
             self._garments.terms)
@@ -263,25 +255,26 @@ class Lexicon:
     def match(self, text: str | Normalized) -> LexicalHits:
         norm = text if isinstance(text, Normalized) else normalize(text)
         folded = norm.folded
-        found = {cat: m.find(folded) for cat, m in self._matchers.items()}
-        verbs = self._verbs.find(folded)
-        if self._particles and verbs:
-            words = folded.split()
-            verbs = [v for v in verbs if v.text not in self._particles
-                     or any(w.strip(".,!?;:") == self._particles[v.text] for w in words)]
+        spans = {cat: m.spans(folded) for cat, m in self._matchers.items()}
+        found = {cat: _distinct(s) for cat, s in spans.items()}
+        verb_spans = self._verbs.spans(folded)
+        if self._particles and verb_spans:
+            words = {w.strip(".,!?;:") for w in folded.split()}
+            verb_spans = [s for s in verb_spans if s[0].text not in self._particles
+                          or self._particles[s[0].text] in words]
+        verbs = _distinct(verb_spans)
+        garment_spans = self._garments.spans(folded)
+        garments = _distinct(garment_spans)
         sheer = self._sheer.spans(folded)
         sheer_garment = False
         if sheer:
             s_spans = [(a, b) for _, a, b in sheer]
             sheer_garment = any(not any(a <= ga and gb <= b for a, b in s_spans)
-                                for _, ga, gb in self._sheer_garments.spans(folded))
+                                for _, ga, gb in [*garment_spans, *self._extra_garments.spans(folded)])
         context_near = False
         if found["context"] and (found["nudity"] or verbs):
-            acts = [(a, b) for _, a, b in [*self._matchers["nudity"].spans(folded), *self._verbs.spans(folded),
-                                            *self._garments.spans(folded)]]
-            context_near = any(_near(folded, act, (ca, cb)) for _, ca, cb in self._matchers["context"].spans(folded)
-                               for act in acts)
-        garments = self._garments.find(folded)
+            acts = [(a, b) for _, a, b in [*spans["nudity"], *verb_spans, *garment_spans]]
+            context_near = any(_near(folded, act, (ca, cb)) for _, ca, cb in spans["context"] for act in acts)
         removal: list[str] = []
         if verbs and garments:
             vlangs = {v.lang for v in verbs}

@@ -384,14 +384,20 @@ class BankStore:
             raise NotFound(f"no hash entry {entry_id!r}")
         return got[0]
 
-    def entries(self, bank_name: str, *, state: str | None = None, limit: int | None = None) -> list[Entry]:
-        bank = self.bank(bank_name)
+    def _entry_conditions(self, bank_name: str | None, state: str | None) -> list[Any]:
+        """WHERE conditions for the entries of ``bank_name`` (None: every bank) in ``state`` (None: any)."""
         if state is not None and state not in STATES:
             raise InputError(f"unknown entry state {state!r}; expected one of {', '.join(STATES)}")
-        q = select(hash_entries.c.id).where(hash_entries.c.bank_id == bank.id)
+        conds: list[Any] = []
+        if bank_name is not None:
+            conds.append(hash_entries.c.bank_id == self.bank(bank_name).id)
         if state is not None:
-            q = q.where(hash_entries.c.state == state)
-        q = q.order_by(hash_entries.c.submitted_at, hash_entries.c.id)
+            conds.append(hash_entries.c.state == state)
+        return conds
+
+    def entries(self, bank_name: str, *, state: str | None = None, limit: int | None = None) -> list[Entry]:
+        q = (select(hash_entries.c.id).where(*self._entry_conditions(bank_name, state))
+             .order_by(hash_entries.c.submitted_at, hash_entries.c.id))
         if limit is not None:
             q = q.limit(limit)
         with self.db.begin() as conn:
@@ -401,15 +407,9 @@ class BankStore:
     def entries_page(self, *, state: str | None = None, bank_name: str | None = None, offset: int = 0,
                      limit: int = 50) -> tuple[list[Entry], int]:
         """Entries newest first (in every bank, or in ``bank_name``): one page of them and how many match in all."""
-        if state is not None and state not in STATES:
-            raise InputError(f"unknown entry state {state!r}; expected one of {', '.join(STATES)}")
         if offset < 0 or not 1 <= limit <= 1000:
             raise InputError(f"page offset {offset!r} must be >= 0 and limit {limit!r} within 1..1000")
-        conds: list[Any] = []
-        if bank_name is not None:
-            conds.append(hash_entries.c.bank_id == self.bank(bank_name).id)
-        if state is not None:
-            conds.append(hash_entries.c.state == state)
+        conds = self._entry_conditions(bank_name, state)
         q = (select(hash_entries.c.id).where(*conds)
              .order_by(hash_entries.c.submitted_at.desc(), hash_entries.c.id.desc()).offset(offset).limit(limit))
         with self.db.begin() as conn:

@@ -95,7 +95,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = classifier.load_model()
     path = default_data_path()
     rows = load_rows(path)
-    x_all, _ = featurize(rows)
     sel = np.array([r.split == args.split for r in rows])
     ev = [r for r, s in zip(rows, sel, strict=True) if s]
     # what ships: the analyser (model + lexical evidence floor + age rule), as `garde text classify` reports
@@ -136,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(lines), flush=True)
     if args.lolo:
         c = float(model.meta.get("C", {}).get("sexual", 8.0))
+        x_all, _ = featurize(rows)  # only the leave-one-language-out refits need the feature matrix
         print("\n".join(_lolo(rows, x_all, c, t_sex)))
     return 0
 

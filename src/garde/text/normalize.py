@@ -346,7 +346,7 @@ def _join_spaced(text: str, tricks: set[str]) -> str:
 
 _NUMBER_UNIT_RE = re.compile(r"^\d+[a-z]{0,4}$")
 # leetspeak is a Latin-script trick: a digit between CJK, Hangul or Arabic letters is a number ("13岁")
-_LEET_MID_RE = re.compile(r"[a-z\u00c0-\u024f][01345789@$!€]+[a-z\u00c0-\u024f]")
+_LEET_MID_RE = re.compile(r"[a-z\u00c0-\u024f][" + re.escape("".join(_LEET)) + r"]+[a-z\u00c0-\u024f]")
 
 
 def _deleet(text: str, tricks: set[str]) -> str:

@@ -54,11 +54,29 @@ def test_failures_fail_closed(fake: FakeAnalyzer, kind: str) -> None:
 def test_missing_models_fail_closed_for_images() -> None:
     from garde.guard import _Missing
 
-    g = Guard(analyzers=[FakeAnalyzer(name="text"), _Missing(name="vision", why="x", needs_images=True)],
+    g = Guard(analyzers=[FakeAnalyzer(name="text"), _Missing(name="vision", why="x", images_only=True)],
               log=InMemoryDecisionLog())
     assert g.check_request(_req()).action is Action.ALLOW  # no image: vision has nothing to say
     d = g.check_request(_req(images=(PHOTO,)))
     assert d.action is Action.BLOCK and d.analyzer_errors[0].kind == "missing_model"
+
+
+def test_images_only_analysers_are_not_scheduled_without_images() -> None:
+    calls: list[str] = []
+
+    class Counting(FakeAnalyzer):
+        images_only = True
+
+        def analyze(self, ctx):  # type: ignore[no-untyped-def]
+            calls.append(ctx.stage.value)
+            return super().analyze(ctx)
+
+    g = Guard(analyzers=[FakeAnalyzer(name="text"), Counting(name="vision", fail=RuntimeError("boom"))],
+              log=InMemoryDecisionLog())
+    d = g.check_request(_req())
+    assert calls == [] and d.action is Action.ALLOW and "vision" in d.analyzer_versions
+    d = g.check_request(_req(images=(PHOTO,)))  # with an image it runs, and its failure fails closed
+    assert calls == ["request"] and d.action >= Action.REVIEW and d.analyzer_errors[0].analyzer == "vision"
 
 
 def test_analysers_run_concurrently() -> None:

@@ -19,7 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from garde.model import Image, Request, Signal, Stage
 
-__all__ = ["AnalysisContext", "Analyzer", "FakeAnalyzer"]
+__all__ = ["AnalysisContext", "Analyzer", "FakeAnalyzer", "images_only"]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -70,6 +70,12 @@ class Analyzer(Protocol):
     def analyze(self, ctx: AnalysisContext) -> Sequence[Signal]:
         """Report signals for this check. Raise to report a failure."""
         ...
+
+
+def images_only(analyzer: object) -> bool:
+    """True when ``analyzer`` declares ``images_only = True``: it reports nothing on a check without
+    images, so the guard need not schedule it then (optional attribute; default False)."""
+    return bool(getattr(analyzer, "images_only", False))
 
 
 @dataclass(slots=True, kw_only=True)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from garde.analyzers import AnalysisContext, Analyzer
+from garde.analyzers import AnalysisContext, Analyzer, images_only
 from garde.errors import GardeError, InputError, ModelMissing
 from garde.model import Action, AnalyzerFailure, Decision, Image, Request, RuleHit, Signal, Stage
 from garde.policy import Policy, Resolution, default_policy
@@ -54,10 +54,10 @@ class _Missing:
     version: str = "missing"
     stages: frozenset[Stage] = frozenset({Stage.REQUEST, Stage.OUTPUT})
     why: str = ""
-    needs_images: bool = False
+    images_only: bool = False
 
     def analyze(self, ctx: AnalysisContext) -> Sequence[Signal]:
-        if self.needs_images and not ctx.images:
+        if self.images_only and not ctx.images:
             return []
         raise ModelMissing(f"analyser {self.name!r} is not available: {self.why}")
 
@@ -74,9 +74,9 @@ def default_analyzers() -> list[Analyzer]:
             if name == "hashing" and e.name and e.name.startswith("garde.hashing"):
                 continue  # hash banks are optional until configured
             out.append(_Missing(name=name, why=f"{module} could not be imported ({e})",
-                                needs_images=name != "text"))
+                                images_only=name != "text"))
         except Exception as e:  # a broken model install must fail closed, not crash
-            out.append(_Missing(name=name, why=f"{type(e).__name__}: {e}", needs_images=name != "text"))
+            out.append(_Missing(name=name, why=f"{type(e).__name__}: {e}", images_only=name != "text"))
     return out
 
 
@@ -133,7 +133,8 @@ class Guard:
     # -- running analysers --------------------------------------------------------
 
     def _run(self, ctx: AnalysisContext) -> tuple[list[Signal], list[AnalyzerFailure], dict[str, float]]:
-        active = [a for a in self.analyzers if ctx.stage in a.stages]
+        # an analyser that only reads images is not scheduled on a check without any (no thread hop)
+        active = [a for a in self.analyzers if ctx.stage in a.stages and (ctx.images or not images_only(a))]
         futures: dict[cf.Future[Sequence[Signal]], tuple[Analyzer, float]] = {}
         for a in active:
             futures[self._pool.submit(a.analyze, ctx)] = (a, time.perf_counter())

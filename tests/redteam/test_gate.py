@@ -44,7 +44,7 @@ def _real_guard() -> Guard:
         pytest.fail("garde.text.analyzer is not there: the red-team gate needs the real text-intent analyser "
                     "(issue 3); without it the guard fails closed and a 0% bypass rate would mean nothing")
     analyzers = default_analyzers()
-    missing = [a for a in analyzers if isinstance(a, _Missing) and not a.needs_images]
+    missing = [a for a in analyzers if isinstance(a, _Missing) and not a.images_only]
     if missing:
         pytest.fail(f"text analyser failed to load: {missing[0].why}")
     return Guard(analyzers=analyzers, log=InMemoryDecisionLog())

@@ -120,7 +120,7 @@ def test_readyz_reports_database_and_missing_models(db: Database, settings: Serv
     from garde.policy import Policy
     from garde.store import SqlDecisionLog
 
-    g = Guard(analyzers=[KeywordFake(), _Missing(name="vision", why="no model", needs_images=True)],
+    g = Guard(analyzers=[KeywordFake(), _Missing(name="vision", why="no model", images_only=True)],
               policy=Policy(base="floor"), log=SqlDecisionLog(db))
     with TestClient(create_app(guard=g, db=db, settings=settings)) as c:
         assert c.get("/healthz").json() == {"status": "ok"}

@@ -67,6 +67,7 @@ class HashAnalyzer:
 
     name = "hashing"
     stages: frozenset[Stage] = frozenset({Stage.REQUEST, Stage.OUTPUT})
+    images_only = True  # nothing to say about a text-only request
 
     def __init__(self, store: BankStore | None = None, *, index_kind: str = "auto", dihedral: bool = True,
                  refresh_seconds: float = 0.0, emit_image_hash: bool = False, recent: int = 4096) -> None:

@@ -386,6 +386,7 @@ class VisionAnalyzer:
 
     name: str = "vision"
     stages: frozenset[Stage] = frozenset({Stage.REQUEST, Stage.OUTPUT})
+    images_only: bool = True  # nothing to say about a text-only request
 
     def __init__(
         self, config: FaceConfig = DEFAULT_FACE_CONFIG, limits: DecodeLimits = DEFAULT_LIMITS

@@ -10,7 +10,8 @@ The load generator is a small asyncio HTTP/1.1 keep-alive client (no wrk here); 
 2 cores with the server, so the numbers are a floor.
 
 Options: --analyzers fake|real (default fake: deterministic FakeAnalyzers; real: the shipped
-analysers), --seconds S per run (default 15), --quick, --json PATH, --no-chaos.
+analysers), --seconds S per run (default 15), --quick, --json PATH, --no-chaos,
+--kinds text,image, --concurrency N.
 Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1/postgres).
 """
 
@@ -282,6 +283,10 @@ def run_inprocess(kind: str, db_url: str, analyzers: str, n: int, seconds: float
 
     db = Database(db_url)
     g = Guard(analyzers=_analyzers(), log=SqlDecisionLog(db))
+    for i in range(5):  # load the models first, as the servers' warm-up does
+        w = body(kind, i, "")
+        g.check_request(Request(prompt=w["prompt"], actor=Actor(user_id="warm-up", country="FR"),
+                                images=(Image(data=image_bytes, name="x.jpg"),) if kind == "image" else ()))
     lat: list[float] = []
     t0 = time.perf_counter()
     for i in range(n):
@@ -361,6 +366,7 @@ def main() -> int:
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--no-chaos", action="store_true")
     ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--kinds", default="text,image", help="which checks to load (default text,image)")
     a = ap.parse_args()
     secs = 5.0 if a.quick else a.seconds
     n_text, n_image = 20_000, 6_000
@@ -370,6 +376,8 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="garde-bench-")
     try:
         for kind, n in (("text", n_text), ("image", n_image)):
+            if kind not in a.kinds.split(","):
+                continue
             lite = f"sqlite:///{tmp}/{kind}.db"
             r1 = run_http(kind, lite, 1, a.analyzers, n, secs, a.concurrency, img_b64)
             r1.pop("_out")

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from garde.service.serve import NoDelayH11Protocol, main
+from garde.service.serve import NoDelayH11Protocol, NoDelayHttpToolsProtocol, http_protocol, main
 
 APP = '''
 import socket
@@ -47,13 +47,18 @@ class _Transport:
         return self.sock if name == "socket" else default
 
 
-def test_protocol_sets_nodelay_on_the_connection() -> None:
+def test_the_fast_protocol_is_used() -> None:
+    assert http_protocol() is NoDelayHttpToolsProtocol  # httptools is a declared dependency
+
+
+@pytest.mark.parametrize("protocol", [NoDelayH11Protocol, NoDelayHttpToolsProtocol])
+def test_protocol_sets_nodelay_on_the_connection(protocol: type) -> None:
     import uvicorn
     from uvicorn.server import ServerState
 
-    config = uvicorn.Config(app=lambda *a: None, http=NoDelayH11Protocol)
+    config = uvicorn.Config(app=lambda *a: None, http=protocol)
     config.load()
-    proto = NoDelayH11Protocol(config=config, server_state=ServerState(), app_state={})
+    proto = protocol(config=config, server_state=ServerState(), app_state={})
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0) as lst:
         lst.bind(("127.0.0.1", 0))
         lst.listen()
@@ -61,8 +66,8 @@ def test_protocol_sets_nodelay_on_the_connection() -> None:
             conn, _ = lst.accept()
             with conn:
                 assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
-                # h11 wants a full transport after the option is set; only the option matters here
-                with contextlib.suppress(AttributeError):
+                # the protocol wants a full transport after the option is set; only the option matters here
+                with contextlib.suppress(AttributeError, TypeError):
                     proto.connection_made(_Transport(conn))  # type: ignore[arg-type]
                 assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
                 assert client is not None

@@ -132,3 +132,22 @@ def test_remove_and_list_entries(db: Database) -> None:
     assert s.entries("p") == []
     with pytest.raises(NotFound):
         s.entry(res.added[0].id)
+
+
+def test_confirm_and_remove_check_the_state_they_expect(db: Database) -> None:
+    """A confirm racing a reject: whichever runs second finds the state changed and does nothing."""
+    s = _store(db)
+    s.create_bank("feed", "victim_submitted", quarantine_over=1)
+    hs = [NewHash(hash_type="md5", hash=c * 32) for c in "ab"]
+    a, b = s.add("feed", hs, submitted_by="feed:x").added
+    assert a.state == b.state == "quarantined"
+    s.confirm(a.id, by="mod:ann", expect_state="quarantined")
+    with pytest.raises(InputError, match=f"hash entry '{a.id}' is active, not quarantined; it was not removed"):
+        s.remove(a.id, expect_state="quarantined")  # the reject came second: the active entry stays
+    assert s.entry(a.id).state == "active"
+    s.remove(b.id, expect_state="quarantined")
+    with pytest.raises(NotFound, match="no hash entry"):
+        s.confirm(b.id, by="mod:bob", expect_state="quarantined")
+    with pytest.raises(InputError, match="is active, not quarantined; it was not confirmed"):
+        s.confirm(a.id, by="mod:bob", expect_state="quarantined")
+    assert s.confirm_batch(a.batch_id or "", by="mod:bob") == 0  # nothing left in quarantine

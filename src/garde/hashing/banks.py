@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from garde.errors import InputError, NotFound
+from garde.errors import GardeError, InputError, NotFound
 from garde.hashing.pdq import ImageHashes, hash_bytes, normalize_hash
 from garde.hashing.tables import hash_banks, hash_entries, hash_generation, hash_variants
 from garde.store.db import Database
@@ -417,15 +417,26 @@ class BankStore:
             ids = [r.id for r in conn.execute(q)]
         return self.entries_by_id(ids), total
 
-    def confirm(self, entry_id: str, *, by: str, takedown: bool = True) -> tuple[Entry, tuple[Takedown, ...]]:
-        """A moderator confirms an entry: it becomes active and reviewed; earlier outputs are searched."""
+    def confirm(self, entry_id: str, *, by: str, takedown: bool = True,
+                expect_state: str | None = None) -> tuple[Entry, tuple[Takedown, ...]]:
+        """A moderator confirms an entry: it becomes active and reviewed; earlier outputs are searched.
+
+        With ``expect_state`` the entry changes only if it is still in that state, checked in the
+        same statement (so a confirm racing a reject or another confirm cannot act twice).
+        """
         who = _check_who(by, "moderator")
         e = self.entry(entry_id)
         at = _now()
         with self.db.begin() as conn:
-            conn.execute(update(hash_entries).where(hash_entries.c.id == entry_id).values(
-                state="active", reviewed=True, reviewed_by=who, reviewed_at=at))
-            self._bump(conn)
+            cond = [hash_entries.c.id == entry_id]
+            if expect_state is not None:
+                cond.append(hash_entries.c.state == expect_state)
+            n = conn.execute(update(hash_entries).where(*cond).values(
+                state="active", reviewed=True, reviewed_by=who, reviewed_at=at)).rowcount
+            if n == 1:
+                self._bump(conn)
+        if n != 1:
+            raise self._state_changed(entry_id, expect_state, "confirmed")
         e = self.entry(entry_id)
         tds: tuple[Takedown, ...] = ()
         if takedown and e.bank_kind != "negative":
@@ -437,18 +448,40 @@ class BankStore:
         with self.db.begin() as conn:
             ids = [r.id for r in conn.execute(select(hash_entries.c.id).where(
                 hash_entries.c.batch_id == batch_id, hash_entries.c.state == "quarantined"))]
+        n = 0
         for eid in ids:
-            self.confirm(eid, by=by)
-        return len(ids)
+            try:
+                self.confirm(eid, by=by, expect_state="quarantined")
+            except InputError:  # confirmed or rejected meanwhile by someone else
+                continue
+            n += 1
+        return n
 
-    def remove(self, entry_id: str) -> Entry:
-        """Delete an entry (a withdrawn submission, a rejected third-party hash)."""
+    def remove(self, entry_id: str, *, expect_state: str | None = None) -> Entry:
+        """Delete an entry (a withdrawn submission, a rejected third-party hash).
+
+        With ``expect_state`` it is deleted only if it is still in that state (checked in the
+        same transaction, as :meth:`confirm` does).
+        """
         e = self.entry(entry_id)
         with self.db.begin() as conn:
-            conn.execute(delete(hash_variants).where(hash_variants.c.entry_id == entry_id))
-            conn.execute(delete(hash_entries).where(hash_entries.c.id == entry_id))
-            self._bump(conn)
+            cond = [hash_entries.c.id == entry_id]
+            if expect_state is not None:
+                cond.append(hash_entries.c.state == expect_state)
+            gone = conn.execute(delete(hash_entries).where(*cond)).rowcount
+            if gone == 1:
+                conn.execute(delete(hash_variants).where(hash_variants.c.entry_id == entry_id))
+                self._bump(conn)
+        if gone != 1:
+            raise self._state_changed(entry_id, expect_state, "removed")
         return e
+
+    def _state_changed(self, entry_id: str, expected: str | None, verb: str) -> GardeError:
+        try:
+            now = self.entry(entry_id).state
+        except NotFound:
+            return NotFound(f"no hash entry {entry_id!r} (removed meanwhile); it was not {verb}")
+        return InputError(f"hash entry {entry_id!r} is {now}, not {expected}; it was not {verb}")
 
     # -- reading for matchers --------------------------------------------------------
 

@@ -371,12 +371,14 @@ def mount_console(app: FastAPI, state: ServiceState) -> None:
                     raise InputError(f"hash entry {entry_id!r} is {e.state}, not quarantined")
                 facts = {"bank": e.bank, "bank_kind": e.bank_kind, "hash_type": e.hash_type, "hash": e.hash,
                          "source": e.source, "batch_id": e.batch_id, "submitted_by": e.submitted_by}
+                # expect_state: the state is checked again in the statement that changes it (a concurrent
+                # confirm and reject cannot both act)
                 if verb == "reject":
-                    store.remove(entry_id)
+                    store.remove(entry_id, expect_state="quarantined")
                     state.audit.record(user.name, "hash_reject", entry_id, note=note, **facts)
                     return 0
                 try:
-                    _, tds = store.confirm(entry_id, by=user.name)
+                    _, tds = store.confirm(entry_id, by=user.name, expect_state="quarantined")
                 except GardeError as ex:  # the entry may be active already: the takedown search failed after
                     state.audit.record(user.name, "hash_confirm_failed", entry_id, error=ex.code, note=note, **facts)
                     raise

@@ -150,4 +150,4 @@ def test_confirm_and_remove_check_the_state_they_expect(db: Database) -> None:
         s.confirm(b.id, by="mod:bob", expect_state="quarantined")
     with pytest.raises(InputError, match="is active, not quarantined; it was not confirmed"):
         s.confirm(a.id, by="mod:bob", expect_state="quarantined")
-    assert s.confirm_batch(a.batch_id or "", by="mod:bob") == 0  # nothing left in quarantine
+    assert s.confirm_batch(a.batch_id or "", by="mod:bob") == []  # nothing left in quarantine

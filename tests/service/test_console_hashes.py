@@ -256,3 +256,45 @@ def test_keyboard_in_chromium(server: dict[str, Any]) -> None:  # noqa: F811
     assert first in ids and BankStore(db).entry(first).state == "active"
     assert [e["kind"] for e in AuditTrail(db).events() if e["kind"].startswith("hash_")] == [
         "hash_reject", "hash_confirm"]
+
+
+def test_batch_confirm_and_reject(app_client: TestClient, auth: dict[str, str], moderator: str,
+                                  db: Database) -> None:
+    """A large feed is quarantined as one batch: the moderator confirms or rejects it in one action."""
+    output = png_bytes(color=(200, 30, 140))
+    released_output(app_client, auth, output)
+    good = quarantine(db, [NewHash(hash_type="sha256", hash=hashlib.sha256(output).hexdigest()),
+                           NewHash(hash_type="md5", hash="b" * 32), NewHash(hash_type="md5", hash="c" * 32)])
+    bad = quarantine(db, [NewHash(hash_type="md5", hash="d" * 32), NewHash(hash_type="md5", hash="e" * 32)])
+    store = BankStore(db)
+    good_batch, bad_batch = store.entry(good[0]).batch_id, store.entry(bad[0]).batch_id
+    assert [b["count"] for b in store.quarantined_batches()] == [3, 2]  # largest first
+    login(app_client, moderator)
+    page = app_client.get("/console/hashes")
+    text = html.unescape(page.text)
+    assert f'data-batch="{good_batch}"' in text and "Confirm the batch (3)" in text and "Reject the batch (2)" in text
+    csrf = csrf_of(page.text)
+    r = app_client.post(f"/console/hashes/batches/{good_batch}/act", data={"action": "confirm", "csrf_token": csrf},
+                        follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/console/hashes?done=confirm&batch={good_batch}&count=3&takedowns=1"
+    assert "batch confirmed" in app_client.get(r.headers["location"]).text
+    assert {store.entry(i).state for i in good} == {"active"}
+    [batch_ev] = AuditTrail(db).events(kind="hash_confirm_batch")
+    assert batch_ev["subject"] == good_batch and batch_ev["detail"]["entries"] == 3
+    assert len(batch_ev["detail"]["takedown_cases"]) == 1  # the released output is taken down
+    assert {e["subject"] for e in AuditTrail(db).events(kind="hash_confirm")} == set(good)  # one event per entry
+    r = app_client.post(f"/console/hashes/batches/{bad_batch}/act", data={"action": "reject", "csrf_token": csrf},
+                        follow_redirects=False)
+    assert r.headers["location"] == f"/console/hashes?done=reject&batch={bad_batch}&count=2&takedowns=0"
+    for i in bad:
+        with pytest.raises(NotFound):
+            store.entry(i)
+    assert {e["detail"]["hash"] for e in AuditTrail(db).events(kind="hash_reject")} == {"d" * 32, "e" * 32}
+    # nothing left in that batch: said on the page, nothing changes
+    r = app_client.post(f"/console/hashes/batches/{bad_batch}/act", data={"action": "reject", "csrf_token": csrf},
+                        follow_redirects=False)
+    assert "no quarantined entry left" in html.unescape(app_client.get(r.headers["location"]).text)
+    # CSRF and roles hold for batches too
+    r = app_client.post(f"/console/hashes/batches/{good_batch}/act", data={"action": "reject"}, follow_redirects=False)
+    assert r.status_code == 403

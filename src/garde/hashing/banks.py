@@ -443,19 +443,48 @@ class BankStore:
             tds = tuple(self.takedowns.run([e]))
         return e, tds
 
-    def confirm_batch(self, batch_id: str, *, by: str) -> int:
-        """Confirm every quarantined entry of a batch; returns how many."""
+    def confirm_batch(self, batch_id: str, *, by: str) -> list[tuple[Entry, tuple[Takedown, ...]]]:
+        """Confirm every entry of a batch that is still quarantined (each with its retroactive takedown).
+
+        Returns the entries confirmed, each with its takedowns; entries confirmed or rejected
+        meanwhile by someone else are skipped.
+        """
+        _check_who(by, "moderator")
         with self.db.begin() as conn:
             ids = [r.id for r in conn.execute(select(hash_entries.c.id).where(
                 hash_entries.c.batch_id == batch_id, hash_entries.c.state == "quarantined"))]
-        n = 0
+        out: list[tuple[Entry, tuple[Takedown, ...]]] = []
         for eid in ids:
             try:
-                self.confirm(eid, by=by, expect_state="quarantined")
-            except InputError:  # confirmed or rejected meanwhile by someone else
+                out.append(self.confirm(eid, by=by, expect_state="quarantined"))
+            except (InputError, NotFound):
                 continue
-            n += 1
-        return n
+        return out
+
+    def reject_batch(self, batch_id: str) -> list[Entry]:
+        """Delete every entry of a batch that is still quarantined; returns them (for the audit trail)."""
+        with self.db.begin() as conn:
+            ids = [r.id for r in conn.execute(select(hash_entries.c.id).where(
+                hash_entries.c.batch_id == batch_id, hash_entries.c.state == "quarantined"))]
+        out: list[Entry] = []
+        for eid in ids:
+            try:
+                out.append(self.remove(eid, expect_state="quarantined"))
+            except (InputError, NotFound):  # confirmed or rejected meanwhile by someone else
+                continue
+        return out
+
+    def quarantined_batches(self, *, bank_name: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Batches with quarantined entries, largest first: batch id, bank, count, submitter, first and last."""
+        conds = self._entry_conditions(bank_name, "quarantined")
+        q = (select(hash_entries.c.batch_id, hash_banks.c.name, hash_entries.c.submitted_by, func.count(),
+                    func.min(hash_entries.c.submitted_at), func.max(hash_entries.c.submitted_at))
+             .join(hash_banks, hash_banks.c.id == hash_entries.c.bank_id).where(*conds)
+             .group_by(hash_entries.c.batch_id, hash_banks.c.name, hash_entries.c.submitted_by)
+             .order_by(func.count().desc(), hash_entries.c.batch_id).limit(limit))
+        with self.db.begin() as conn:
+            return [{"batch_id": r[0], "bank": r[1], "submitted_by": r[2], "count": int(r[3]),
+                     "first": r[4], "last": r[5]} for r in conn.execute(q)]
 
     def remove(self, entry_id: str, *, expect_state: str | None = None) -> Entry:
         """Delete an entry (a withdrawn submission, a rejected third-party hash).

@@ -316,6 +316,7 @@ def mount_console(app: FastAPI, state: ServiceState) -> None:
         store = state.banks
         banks: list[dict[str, Any]] = []
         entries: list[Any] = []
+        batches: list[dict[str, Any]] = []
         total = 0
         if store is not None:
             try:
@@ -323,17 +324,22 @@ def mount_console(app: FastAPI, state: ServiceState) -> None:
                 banks = list(stats["banks"])
                 entries, total = await run_in_threadpool(lambda: store.entries_page(
                     state="quarantined", bank_name=bank, offset=(page - 1) * HASH_PAGE_SIZE, limit=HASH_PAGE_SIZE))
+                batches = await run_in_threadpool(lambda: store.quarantined_batches(bank_name=bank))
             except GardeError as e:
                 return page_error(request, e, user, session)
         pages = max(1, -(-total // HASH_PAGE_SIZE))
         if page > pages:  # past the end (e.g. the last entry of the last page was just confirmed)
+            keep = ("done", "entry", "batch", "count", "takedowns", "error")
             return RedirectResponse(hashes_url(bank, pages, **{k: v for k, v in request.query_params.items()
-                                                               if k in ("done", "entry", "takedowns", "error")}),
-                                    status_code=303)
+                                                               if k in keep}), status_code=303)
         done = request.query_params.get("done")
         entry = request.query_params.get("entry", "")
         takedowns = request.query_params.get("takedowns", "")
+        done_batch = request.query_params.get("batch", "")
+        count = request.query_params.get("count", "")
         return render(request, "hashes.html", user=user, session=session, banks=banks, entries=entries,
+                      batches=batches, done_batch=done_batch if _ENTRY_ID.fullmatch(done_batch) else "",
+                      done_count=int(count) if count.isdigit() else 0,
                       total=total, bank=bank, page=page, pages=pages, banks_enabled=store is not None,
                       can_act=user.can("act"), done=done if done in HASH_ACTIONS else None,
                       done_entry=entry if _ENTRY_ID.fullmatch(entry) else "",
@@ -344,6 +350,14 @@ def mount_console(app: FastAPI, state: ServiceState) -> None:
 
     @app.post("/console/hashes/entries/{entry_id}/act", include_in_schema=False)
     async def hash_act(request: Request, entry_id: str) -> Response:
+        return await hash_action(request, entry_id, whole_batch=False)
+
+    @app.post("/console/hashes/batches/{batch_id}/act", include_in_schema=False)
+    async def hash_batch_act(request: Request, batch_id: str) -> Response:
+        return await hash_action(request, batch_id, whole_batch=True)
+
+    async def hash_action(request: Request, item_id: str, *, whole_batch: bool) -> Response:
+        """Confirm or reject one quarantined entry, or every quarantined entry of a batch."""
         try:
             user, session = await auth(request)
         except _Redirect as r:
@@ -352,6 +366,7 @@ def mount_console(app: FastAPI, state: ServiceState) -> None:
         bank = form.get("bank", "")[:128] or None
         page = page_number(form.get("page"))
         verb = form.get("action", "")
+        what = "hash batch" if whole_batch else "hash entry"
         try:
             signer.check_csrf(session.nonce, form.get("csrf_token"))
             if not user.can("act"):
@@ -359,38 +374,65 @@ def mount_console(app: FastAPI, state: ServiceState) -> None:
             store = state.banks
             if store is None:
                 raise NotFound("hash banks (garde.hashing) are not installed")
-            if not _ENTRY_ID.fullmatch(entry_id):
-                raise NotFound(f"no hash entry {entry_id[:64]!r}")
+            if not _ENTRY_ID.fullmatch(item_id):
+                raise NotFound(f"no {what} {item_id[:64]!r}")
             if verb not in HASH_ACTIONS:
                 raise InputError(f"unknown action {verb!r}; expected confirm or reject")
             note = form.get("note", "")[:4000]
 
-            def do() -> int:
-                e = store.entry(entry_id)
+            def facts(e: Any) -> dict[str, Any]:
+                return {"bank": e.bank, "bank_kind": e.bank_kind, "hash_type": e.hash_type, "hash": e.hash,
+                        "source": e.source, "batch_id": e.batch_id, "submitted_by": e.submitted_by}
+
+            def one() -> tuple[int, int]:
+                e = store.entry(item_id)
                 if e.state != "quarantined":
-                    raise InputError(f"hash entry {entry_id!r} is {e.state}, not quarantined")
-                facts = {"bank": e.bank, "bank_kind": e.bank_kind, "hash_type": e.hash_type, "hash": e.hash,
-                         "source": e.source, "batch_id": e.batch_id, "submitted_by": e.submitted_by}
+                    raise InputError(f"hash entry {item_id!r} is {e.state}, not quarantined")
                 # expect_state: the state is checked again in the statement that changes it (a concurrent
                 # confirm and reject cannot both act)
                 if verb == "reject":
-                    store.remove(entry_id, expect_state="quarantined")
-                    state.audit.record(user.name, "hash_reject", entry_id, note=note, **facts)
-                    return 0
+                    store.remove(item_id, expect_state="quarantined")
+                    state.audit.record(user.name, "hash_reject", item_id, note=note, **facts(e))
+                    return 1, 0
                 try:
-                    _, tds = store.confirm(entry_id, by=user.name, expect_state="quarantined")
+                    _, tds = store.confirm(item_id, by=user.name, expect_state="quarantined")
                 except GardeError as ex:  # the entry may be active already: the takedown search failed after
-                    state.audit.record(user.name, "hash_confirm_failed", entry_id, error=ex.code, note=note, **facts)
+                    state.audit.record(user.name, "hash_confirm_failed", item_id, error=ex.code, note=note,
+                                       **facts(e))
                     raise
-                state.audit.record(user.name, "hash_confirm", entry_id, note=note,
-                                   takedown_cases=[t.case_id for t in tds], **facts)
-                return len(tds)
+                state.audit.record(user.name, "hash_confirm", item_id, note=note,
+                                   takedown_cases=[t.case_id for t in tds], **facts(e))
+                return 1, len(tds)
 
-            n = await run_in_threadpool(do)
+            def batch() -> tuple[int, int]:
+                if verb == "reject":
+                    gone = store.reject_batch(item_id)
+                    for e in gone:
+                        state.audit.record(user.name, "hash_reject", e.id, note=note, **facts(e))
+                    state.audit.record(user.name, "hash_reject_batch", item_id, note=note, entries=len(gone))
+                    n, cases = len(gone), []
+                else:
+                    try:
+                        done = store.confirm_batch(item_id, by=user.name)
+                    except GardeError as ex:
+                        state.audit.record(user.name, "hash_confirm_batch_failed", item_id, error=ex.code, note=note)
+                        raise
+                    for e, tds in done:
+                        state.audit.record(user.name, "hash_confirm", e.id, note=note,
+                                           takedown_cases=[t.case_id for t in tds], **facts(e))
+                    cases = [t.case_id for _, tds in done for t in tds]
+                    state.audit.record(user.name, "hash_confirm_batch", item_id, note=note, entries=len(done),
+                                       takedown_cases=cases)
+                    n = len(done)
+                if n == 0:
+                    raise InputError(f"hash batch {item_id!r} has no quarantined entry left")
+                return n, len(cases)
+
+            count, n = await run_in_threadpool(batch if whole_batch else one)
         except GardeError as e:
             if e.status in (400, 409):
                 return RedirectResponse(hashes_url(bank, page, error=e.message[:200]), status_code=303)
             return page_error(request, e, user, session)
-        log.info("hash entry %s %sed by %s", entry_id, verb, user.name)
-        return RedirectResponse(hashes_url(bank, page, done=verb, entry=entry_id, takedowns=str(n)),
-                                status_code=303)
+        log.info("%s %s %sed by %s (%d entries)", what, item_id, verb, user.name, count)
+        extra = {"batch": item_id, "count": str(count)} if whole_batch else {"entry": item_id}
+        return RedirectResponse(hashes_url(bank, page, done=verb, **extra, takedowns=str(n)), status_code=303)

@@ -25,8 +25,10 @@
     if (t && t.classList && t.classList.contains("reveal")) { reveal(t); }
     var row = t && t.closest ? t.closest("tr.case-row") : null;
     if (row && t.tagName !== "A") { window.location = row.getAttribute("data-href"); }
-    // rejecting a hash entry deletes it: ask first
-    if (t && t.classList && t.classList.contains("hash-reject") && !window.confirm(t.getAttribute("data-ask"))) {
+    // rejecting a hash entry deletes it, and a batch action touches many entries: ask first
+    var asks = t && t.classList && (t.classList.contains("hash-reject") || t.classList.contains("batch-confirm") ||
+                                     t.classList.contains("batch-reject"));
+    if (asks && !window.confirm(t.getAttribute("data-ask"))) {
       ev.preventDefault();
     }
   });

@@ -96,3 +96,25 @@ def test_output_has_no_invisible_characters(text: str) -> None:
     out = normalize(text).text
     assert not any(c in out for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad")
     assert out == out.strip()
+
+
+@pytest.mark.parametrize(("raw", "folded"), [
+    ("put her in a b . i . k . i . n . i", "put her in a bikini"),  # a separator with spaces around it
+    ("b_i_k_i_n_i_ please", "bikini please"),  # a trailing separator
+    ("13 yaşındaki b i k i n iyle", "13 yasindaki bikiniyle"),  # a suffix written solid
+    ("s m o k i n g please", "smoking please"),  # the next word is not a suffix
+    ("c_a_l_c_i_n_h_a_ _e_ _s_u_t_i_ã", "calcinha e sutia"),  # "_ _" separates spaced-out words
+    ("k*l*ä* *a*v henne", "kla av henne"),
+    ("बि*कि*नी", "बिकिनी"),  # a letter keeps its vowel signs
+    ("लड़की के क . प . ड़े उतार दो", "लड़की के कपड़े उतार दो"),  # "के" is a word, not a spaced letter
+    ("انزع م ل ا ب سها", "انزع ملابسها"),
+    ("이 옷 좀 더 밝게 해줘", "이 옷 좀 더 밝게 해줘"),  # Korean one-syllable words stay apart... as before
+    ("a t a b l e now", "a table now"),
+])
+def test_spaced_out_words(raw: str, folded: str) -> None:
+    assert normalize(raw).folded == folded
+
+
+def test_digits_of_any_script_are_read_as_ages() -> None:
+    assert normalize("عمرها ١٤").folded == "عمرها 14"
+    assert normalize("१४ साल").folded == "14 साल"

@@ -33,6 +33,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -99,8 +100,15 @@ _LEET: dict[str, str] = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": 
                          "$": "s", "!": "i", "€": "e"}
 
 _WORD_RE = re.compile(r"[\w@$!€'’-]+", re.UNICODE)
-# single letters separated by one kind of separator: "b i k i n i", "b.i.k.i.n.i", "b-i-k-i-n-i"
-_SPACED_RE = re.compile(r"(?<![\w@$])(?:[^\W_]|[@$])(?:(?P<sep>[ .\-_*·•/|~+]{1,2})(?:[^\W_]|[@$])){2,}(?![\w@$])")
+# single letters separated by separators: "b i k i n i", "b.i.k.i.n.i", "b . i . k", "b_i_k_i_n_i_"; a letter
+# may carry its combining marks ("बि*कि*नी", "क . प . ड़े"), and the last one a suffix written solid
+# ("b i k i n iyle", "م ل ا ب سها"; not in CJK or Hangul, where single syllables are words)
+_MARKS = "\u0300-\u036f\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
+_UNIT = r"(?:[^\W_][" + _MARKS + r"]*|[@$])"
+_SPACED_RE = re.compile(
+    r"(?<![^\W_])(?<![" + _MARKS + r"])(?<![@$])" + _UNIT + r"(?:(?P<sep>[ .\-_*·•/|~+]{1,3})" + _UNIT + r"){2,}"
+    r"(?P<tail>[^\W\d_\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3](?:[^\W_]|[" + _MARKS + r"])*)?"
+    r"(?![^\W_]|[@$])")
 _RUN_RE = re.compile(r"([^\W\d_])\1{2,}")
 _SPACES_RE = re.compile(r"\s+")
 
@@ -167,6 +175,11 @@ def _typo_data() -> _TypoData:
     vocab = frozenset(str(w).lower() for w in (raw.get("vocab") or []))
     vocab = vocab | frozenset(v for v in fixes.values() if v.isalpha())
     protect = frozenset(str(w).lower() for w in (raw.get("protect") or []))
+    # real words of the Latin-script languages one edit from the vocabulary (scripts/make_typo_protect.py)
+    listed = resources.files("garde.text").joinpath("lexicons/protect.txt")
+    if listed.is_file():
+        protect |= frozenset(w.strip() for w in listed.read_text(encoding="utf-8").splitlines()
+                             if w.strip() and not w.startswith("#"))
     # plus the single Latin-script words of the attire and nudity lexicons (6+ letters), the words
     # (6+ letters) of their multi-word terms, and the garments of removal.yaml (5+ letters)
     fuzzy: set[str] = set()
@@ -326,22 +339,69 @@ def _fold_homoglyphs(text: str, tricks: set[str]) -> str:
     return _WORD_RE.sub(fold, text)
 
 
+_SEP_SPLIT = re.compile(r"([ .\-_*·•/|~+]+)")
+_SYLLABIC = re.compile("[" + _MARKS + "\uac00-\ud7a3]")
+
+
+def _word_gap(sep: str, left: str, right: str) -> bool:
+    """Does this separator end a spaced-out word? Two spaces, a space between two separators ("_ _",
+    ". ."), or a bare space next to a syllable that is a word on its own (Hindi "के", Korean "더")."""
+    if "  " in sep or re.search(r"\S\s+\S", sep):
+        return True
+    return sep.isspace() and bool(_SYLLABIC.search(left) or _SYLLABIC.search(right))
+
+
 def _join_spaced(text: str, tricks: set[str]) -> str:
-    def join(m: re.Match[str]) -> str:
-        s = m.group(0)
-        sep = m.group("sep")
-        parts = [p for p in re.split(r"[ .\-_*·•/|~+]+", s) if p]
-        if len(parts) < 3 or sum(1 for p in parts if p.isalpha()) < 2:
-            return s
+    def join_group(units: list[str], seps: list[str], min_units: int) -> str | None:
+        """The letters of one spaced-out word joined, or None to leave them as written."""
+        if len(units) < min_units or sum(1 for u in units if u[:1].isalpha()) < 2:
+            return None
+        rest = ""
+        last = units[-1]
+        if len(last) > 1 and not _SYLLABIC.search(last):
+            # the last letter carries more letters: a suffix ("b i k i n iyle") when the letters spelled out
+            # make a sensitive word, or in a script without case (Arabic: "م ل ا ب سها"); else it is the
+            # next word ("s m o k i n g please")
+            spelled = strip_accents("".join(units[:-1]) + last[0])
+            caseless = not last[0].isascii() and last[0].lower() == last[0].upper()
+            if len(units) < 5 or not (spelled in _typo_data().vocab or caseless):
+                if len(units) - 1 < min_units:
+                    return None
+                units, rest = units[:-1], " " + last
         # "a b i k i n i": keep a leading one-letter word ("a", "i", "y", "o", "e", "à")
         lead = ""
-        if sep.strip() == "" and len(parts) >= 5 and parts[0] in {"a", "i", "y", "o", "e", "à", "u"}:
-            lead = parts[0] + " "
-            parts = parts[1:]
-        tricks.add("spacing")
-        return lead + "".join(parts)
+        if seps and seps[0].isspace() and (
+                not all(x.isspace() for x in seps[1:])  # "a b . i . k . i": the first is a word of its own
+                or len(units) >= 5 and units[0] in {"a", "i", "y", "o", "e", "à", "u"}):
+            lead, units = units[0] + " ", units[1:]
+        return lead + "".join(units) + rest
+
+    def join(m: re.Match[str]) -> str:
+        pieces = _SEP_SPLIT.split(m.group(0))  # unit, sep, unit, sep, ..., unit
+        units, seps = pieces[0::2], pieces[1::2]
+        groups: list[tuple[list[str], list[str]]] = [([units[0]], [])]
+        for sep, unit in zip(seps, units[1:], strict=True):
+            if _word_gap(sep, groups[-1][0][-1], unit):
+                groups.append(([unit], []))
+            else:
+                groups[-1][0].append(unit)
+                groups[-1][1].append(sep)
+        # several spaced-out words in a row ("k*l*ä* *a*v"): a two-letter word among them is spaced out too
+        min_units = 2 if sum(len(g) >= 3 for g, _ in groups) >= 1 and len(groups) > 1 else 3
+        out = [_finish(g, gs, lambda u, x: join_group(u, x, min_units)) for g, gs in groups]
+        joined = " ".join(out)
+        if joined != m.group(0):
+            tricks.add("spacing")
+        return joined
 
     return _SPACED_RE.sub(join, text)
+
+
+def _finish(units: list[str], seps: list[str], join_group: Callable[[list[str], list[str]], str | None]) -> str:
+    got = join_group(units, seps)
+    if got is not None:
+        return got
+    return units[0] + "".join(s + u for s, u in zip(seps, units[1:], strict=True))
 
 
 _NUMBER_UNIT_RE = re.compile(r"^\d+[a-z]{0,4}$")
@@ -407,40 +467,58 @@ def _collapse_repeats(text: str, tricks: set[str]) -> str:
     return _WORD_RE.sub(word, text)
 
 
+def repair_token(key: str, data: _TypoData | None = None, *, protected: bool = True) -> str | None:
+    """The sensitive word that the (accent-stripped, lower-case) token ``key`` misspells, or None.
+
+    A listed fix, else one edit away from a word of the vocabulary (5+ letters, first letter kept
+    for a substitution). Real words one edit from a vocabulary word ("spring"/"string",
+    "nacht"/"nackt") are in ``protect`` (typos.yaml plus protect.txt, built from word frequencies)
+    and never repaired, unless ``protected`` is False (used to build protect.txt).
+    """
+    data = data or _typo_data()
+    if key in data.vocab:
+        return None
+    if key in data.fixes:
+        return data.fixes[key]
+    if len(key) < 5 or not key.isascii() or not key.isalpha() or (protected and key in data.protect):
+        return None
+    if key in data.deletes:  # a letter missing
+        return data.deletes[key]
+    for i in range(len(key)):  # a letter too many, or two letters swapped
+        cand = key[:i] + key[i + 1:]
+        if cand in data.vocab and len(cand) >= 5:
+            return cand
+        if i + 1 < len(key):
+            sw = key[:i] + key[i + 1] + key[i] + key[i + 2:]
+            if sw in data.vocab and len(sw) >= 5:
+                return sw
+    for i in range(1, len(key)):  # one letter replaced (edit distance 1, first letter kept)
+        sub = data.subs.get(key[:i] + "?" + key[i + 1:])
+        if sub is not None:
+            return sub
+    return None
+
+
 def _repair_typos(text: str, tricks: set[str]) -> str:
     data = _typo_data()
 
     def fix(m: re.Match[str]) -> str:
         tok = m.group(0)
-        key = tok if tok.isascii() else strip_accents(tok)
-        if key in data.vocab:
+        got = repair_token(tok if tok.isascii() else strip_accents(tok), data)
+        if got is None:
             return tok
-        if key in data.fixes:
-            tricks.add("typo")
-            return data.fixes[key]
-        if len(key) < 5 or not key.isascii() or not key.isalpha() or key in data.protect:
-            return tok
-        if key in data.deletes:  # a letter missing
-            tricks.add("typo")
-            return data.deletes[key]
-        for i in range(len(key)):  # a letter too many, or two letters swapped
-            cand = key[:i] + key[i + 1:]
-            if cand in data.vocab and len(cand) >= 5:
-                tricks.add("typo")
-                return cand
-            if i + 1 < len(key):
-                sw = key[:i] + key[i + 1] + key[i] + key[i + 2:]
-                if sw in data.vocab and len(sw) >= 5:
-                    tricks.add("typo")
-                    return sw
-        for i in range(1, len(key)):  # one letter replaced (edit distance 1, first letter kept)
-            sub = data.subs.get(key[:i] + "?" + key[i + 1:])
-            if sub is not None:
-                tricks.add("typo")
-                return sub
-        return tok
+        tricks.add("typo")
+        return got
 
     return _WORD_RE.sub(fix, text)
+
+
+def _ascii_digits(text: str) -> str:
+    """Decimal digits of any script as ASCII ("١٤", "१४", "১৪" -> "14"), so ages are read in every language."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if not c.isascii() and unicodedata.decimal(c, None) is not None
+                   else c for c in text)
 
 
 def _one_pass(text: str, tricks: set[str]) -> str:
@@ -454,6 +532,7 @@ def _one_pass(text: str, tricks: set[str]) -> str:
                          for c in t):
         tricks.add("unicode_style")
     t = _remove_invisible(nfkc, tricks)
+    t = _ascii_digits(t)
     t = _fold_homoglyphs(t, tricks)
     t = t.lower()
     t = unicodedata.normalize("NFKC", t)

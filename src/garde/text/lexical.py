@@ -63,6 +63,7 @@ _AGE_PATTERNS = [
     r"(\d{1,2})\s*-?\s*(?:лет|год|года|летн)",
     r"(\d{1,2})\s*(?:yas|yaş|yasinda|yaşında|yasindaki|yaşındaki)",
     r"(\d{1,2})\s*(?:سنة|سنوات|عام|عاما|عامًا)",
+    r"(?:عمرها|عمره|بعمر|عمر)\s*(\d{1,2})(?!\d)",
     r"(\d{1,2})\s*(?:歳|才|岁|살|세)",
     r"(\d{1,2})\s*(?:साल|वर्ष)",
     r"(\d{1,2})\s*(?:tahun|thn)(?![\w])",
@@ -105,7 +106,12 @@ def _fold_term(raw: str) -> tuple[str, bool]:
 _LATIN_CHARS = "0-9a-z\u00c0-\u024f"
 
 
-def _trie_pattern(words: Iterable[tuple[str, bool]], end: str = r"(?![\w])") -> str:
+#: A word character, including the combining vowel signs and marks that Python's \w leaves out
+#: (Devanagari matras and anusvara, Arabic harakat, Latin diacritics): "ब्रा$" must not match "ब्रांड".
+_WORDCH = "[\\w\u0300-\u036f\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963]"
+
+
+def _trie_pattern(words: Iterable[tuple[str, bool]], end: str = f"(?!{_WORDCH})") -> str:
     """A regex for many words built as a character trie (much faster than a flat alternation).
 
     Each word is ``(text, whole_word)``; a whole word must not be followed by a word character.
@@ -142,7 +148,10 @@ class _Matcher:
 
     def __init__(self, terms: Iterable[_Term]) -> None:
         by_text: dict[str, _Term] = {}
+        self.langs: dict[str, frozenset[str]] = {}  # every language that lists a term ("camisa": es, pt)
         for t in terms:
+            if t.text:
+                self.langs[t.text] = self.langs.get(t.text, frozenset()) | {t.lang}
             if t.text and t.text not in by_text:
                 by_text[t.text] = t
             elif t.text in by_text and not t.whole_word and by_text[t.text].whole_word:
@@ -156,7 +165,7 @@ class _Matcher:
         if latin:
             pats.append(f"(?<![{_LATIN_CHARS}])" + _trie_pattern(latin, end=f"(?![{_LATIN_CHARS}])"))
         if bounded:
-            pats.append(r"(?<![\w])" + _trie_pattern(bounded))
+            pats.append(f"(?<!{_WORDCH})" + _trie_pattern(bounded))
         if free:
             pats.append(_trie_pattern(free))
         self._res = [re.compile(p) for p in pats]
@@ -277,10 +286,11 @@ class Lexicon:
             context_near = any(_near(folded, act, (ca, cb)) for _, ca, cb in spans["context"] for act in acts)
         removal: list[str] = []
         if verbs and garments:
-            vlangs = {v.lang for v in verbs}
+            vlangs = frozenset().union(*(self._verbs.langs[v.text] for v in verbs))
             for g in garments:
-                if g.lang in vlangs or g.lang == "en" or "en" in vlangs:
-                    v = next((v for v in verbs if v.lang == g.lang), verbs[0])
+                glangs = self._garments.langs[g.text]
+                if glangs & vlangs or "en" in glangs or "en" in vlangs:
+                    v = next((v for v in verbs if self._verbs.langs[v.text] & glangs), verbs[0])
                     removal.append(f"{v.text}+{g.text}")
         age: int | None = None
         adult_claim = False

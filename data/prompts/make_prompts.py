@@ -33,7 +33,12 @@ EMOJI_FOR = [("bikini", "👙"), ("swim", "🩱"), ("one-piece", "🩱"), ("unde
 POS_EMOJI = ["🔥", "🥵", "😈", "💦", "🍑", "👅", "🫦", "😏"]
 NEG_EMOJI = ["😊", "🎄", "🌊", "☀️", "🙏", "👍", "✨", "📸"]
 LATIN = {"en", "fr", "es", "de", "it", "pt", "nl", "pl", "tr", "id", "sv"}
+CODEMIX_ORDINARY = ["a hoodie", "a blazer", "a tracksuit", "jeans", "a trench coat", "a tank top", "a puffer jacket",
+                    "a business suit", "sneakers", "a cardigan", "a denim jacket", "a turtleneck"]
 CODEMIX_ATTIRE = ["bikini", "lingerie", "underwear", "a swimsuit", "a thong", "a leotard", "a see-through dress"]
+
+
+FREE_FIELDS = {"text", "lang", "sexual", "minor", "kind", "style"}
 
 
 def split_of(text: str) -> str:
@@ -212,19 +217,24 @@ def main() -> None:
         # jailbreak framings, on sexual and on harmless requests
         for _ in range(14 * big):
             jb = rng.choice(b["jb"])
-            if rng.random() < 0.7:
+            if rng.random() < 0.5:  # as often on harmless requests: the framing alone is no evidence
                 r = rng.random()
                 w = rng.choice(b["adult"])
                 body = g.fill(rng.choice(b["put"]), w, rng.choice(b["sexy"])) if r < 0.5 else \
                     g.fill(rng.choice(b["nude"]), w)
                 g.add(f"{jb} {body}", lang, 1, 0, "jailbreak", "attire" if r < 0.5 else "nudity")
             else:
-                g.add(f"{jb} {rng.choice(b['benign'])}", lang, 0, 0, "jailbreak", "benign_edit")
-        # code-mixing: English attire word in another language's request
+                body = rng.choice(b["benign"]) if rng.random() < 0.5 else \
+                    rng.choice(sc["t"]).replace("{o}", rng.choice(sc["o"]))
+                g.add(f"{jb} {body}", lang, 0, 0, "jailbreak", "benign_edit")
+        # code-mixing: English attire word in another language's request (revealing, and ordinary)
         if lang != "en":
             for _ in range(8):
                 tpl, w = rng.choice(b["put"]), rng.choice(b["adult"])
                 g.add(g.fill(tpl, w, rng.choice(CODEMIX_ATTIRE)), lang, 1, 0, "codemix", "attire")
+            for _ in range(6):
+                tpl, w = rng.choice(b["put"]), rng.choice(b["adult"])
+                g.add(g.fill(tpl, w, rng.choice(CODEMIX_ORDINARY)), lang, 0, 0, "codemix", "ambiguous")
             for _ in range(4):
                 tpl, w = rng.choice(BANK["en"]["put"]), rng.choice(BANK["en"]["adult"])
                 g.add(g.fill(tpl, w, rng.choice(b["sexy"])), lang, 1, 0, "codemix", "attire")
@@ -297,6 +307,16 @@ def main() -> None:
 
     for text, lang, sx, mn, kind in FREE:
         g.add(text, lang, sx, mn, "freeform", kind)
+    # hand-written whole requests, one file per language (free/*.jsonl): text, lang, sexual, minor, kind[, style]
+    for path in sorted((HERE / "free").glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            if set(d) - FREE_FIELDS or not {"text", "lang", "sexual", "minor", "kind"} <= set(d):
+                raise SystemExit(f"{path.name}:{n}: fields must be {sorted(FREE_FIELDS)}, got {sorted(d)}")
+            g.add(str(d["text"]), str(d["lang"]), int(d["sexual"]), int(d["minor"]),
+                  str(d.get("style", "freeform")), str(d["kind"]))
 
     rows = list(g.rows.values())
     # a harmless request that shares words with sexual ones is a hard negative

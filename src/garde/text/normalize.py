@@ -165,6 +165,7 @@ class _TypoData:
     deletes: dict[str, str]  # one-deletion variant of a vocab word -> the word
     subs: dict[str, str]  # a vocab word with one letter (not the first) as "?" -> the word
     protect: frozenset[str]  # real words one edit from a vocab word, never repaired
+    scripts: frozenset[str] = frozenset()  # sensitive words in Cyrillic, Greek, Arabic, Devanagari (3+ chars)
 
 
 @functools.lru_cache(maxsize=1)
@@ -183,6 +184,7 @@ def _typo_data() -> _TypoData:
     # plus the single Latin-script words of the attire and nudity lexicons (6+ letters), the words
     # (6+ letters) of their multi-word terms, and the garments of removal.yaml (5+ letters)
     fuzzy: set[str] = set()
+    scripts: set[str] = set()
     for name, section, min_len in (("attire.yaml", "terms", 6), ("nudity.yaml", "terms", 6),
                                    ("removal.yaml", "garments", 5)):
         lex = yaml.safe_load(resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8"))
@@ -192,6 +194,8 @@ def _typo_data() -> _TypoData:
                 for w in ([t] if " " not in t else [x for x in t.split() if len(x) >= 6]):
                     if len(w) >= min_len and w.isascii() and w.isalpha():
                         fuzzy.add(w)
+                    elif len(w) >= 3 and not w.isascii() and not _SPACELESS.search(w):
+                        scripts.add(w)
     vocab = vocab | frozenset(fuzzy)
     deletes: dict[str, str] = {}
     subs: dict[str, str] = {}
@@ -203,7 +207,8 @@ def _typo_data() -> _TypoData:
                 deletes.setdefault(w[:i] + w[i + 1:], w)
             if i > 0:  # one substituted letter (not the first): keyed with a wildcard
                 subs.setdefault(w[:i] + "?" + w[i + 1:], w)
-    return _TypoData(fixes=fixes, vocab=vocab, deletes=deletes, subs=subs, protect=protect)
+    return _TypoData(fixes=fixes, vocab=vocab, deletes=deletes, subs=subs, protect=protect,
+                     scripts=frozenset(scripts))
 
 
 def strip_accents(text: str) -> str:
@@ -339,6 +344,7 @@ def _fold_homoglyphs(text: str, tricks: set[str]) -> str:
     return _WORD_RE.sub(fold, text)
 
 
+_ONE_LETTER_WORDS = frozenset({"a", "i", "y", "o", "e", "à", "u"})
 _SEP_SPLIT = re.compile(r"([ .\-_*·•/|~+]+)")
 _SYLLABIC = re.compile("[" + _MARKS + "\uac00-\ud7a3]")
 
@@ -370,9 +376,11 @@ def _join_spaced(text: str, tricks: set[str]) -> str:
                 units, rest = units[:-1], " " + last
         # "a b i k i n i": keep a leading one-letter word ("a", "i", "y", "o", "e", "à")
         lead = ""
-        if seps and seps[0].isspace() and (
-                not all(x.isspace() for x in seps[1:])  # "a b . i . k . i": the first is a word of its own
-                or len(units) >= 5 and units[0] in {"a", "i", "y", "o", "e", "à", "u"}):
+        # a plain space, then one other separator throughout ("a b . i . k . i"), or spaces only after an
+        # article-like letter ("a b i k i n i"): the first letter is a word of its own
+        mixed = len(seps) >= 3 and seps[0] == " " and len(set(seps[1:])) == 1 and not seps[1].isspace()
+        article = all(x.isspace() for x in seps) and len(units) >= 5 and units[0] in _ONE_LETTER_WORDS
+        if mixed or article:
             lead, units = units[0] + " ", units[1:]
         return lead + "".join(units) + rest
 
@@ -499,8 +507,46 @@ def repair_token(key: str, data: _TypoData | None = None, *, protected: bool = T
     return None
 
 
+_SCRIPT_WORD_RE = re.compile("[\\w" + _MARKS + "]+")  # a word with its vowel signs ("कपड़े")
+_SPACELESS = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]")  # CJK, kana, Hangul: no word spaces
+
+
+def _starts_sensitive(word: str, terms: frozenset[str], past: int = 0) -> bool:
+    """``word`` starts with a sensitive term of 4+ characters that reaches past index ``past``."""
+    return any(word[:n] in terms for n in range(max(4, past + 1), len(word) + 1))
+
+
+def repair_script_token(tok: str, data: _TypoData | None = None) -> str | None:
+    """A letter doubled or two letters swapped in a sensitive word of a non-Latin script with word
+    spaces ("ककपड़े" -> "कपड़े", "ملاببسها" -> "ملابسها", "бкиини" -> "бикини"), or None. Only when the
+    token does not already start with a sensitive word and the repaired one does."""
+    data = data or _typo_data()
+    if len(tok) < 4 or tok.isascii() or _SPACELESS.search(tok) or _starts_sensitive(tok, data.scripts):
+        return None
+    for i in range(len(tok) - 1):
+        if tok[i] == tok[i + 1] and _starts_sensitive(cand := tok[:i] + tok[i + 1:], data.scripts, i):
+            return cand
+    if len(tok) >= 5:
+        for i in range(1, len(tok) - 1):  # the first letter is rarely the slip
+            cand = tok[:i] + tok[i + 1] + tok[i] + tok[i + 2:]
+            if _starts_sensitive(cand, data.scripts, max(i + 1, 4)):
+                return cand
+    return None
+
+
 def _repair_typos(text: str, tricks: set[str]) -> str:
     data = _typo_data()
+
+    def fix_script(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        got = repair_script_token(tok, data) if _script(tok[0]) != "latin" else None
+        if got is None:
+            return tok
+        tricks.add("typo")
+        return got
+
+    if not text.isascii() and data.scripts:
+        text = _SCRIPT_WORD_RE.sub(fix_script, text)
 
     def fix(m: re.Match[str]) -> str:
         tok = m.group(0)

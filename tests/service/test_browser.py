@@ -5,6 +5,7 @@ The only image shown is a synthetic drawing (svc_helpers.png_bytes): no photo of
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -30,6 +31,28 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
 ]
+
+
+@contextlib.contextmanager
+def chromium_page() -> Iterator[Any]:
+    """A page of Debian's chromium (headless, no sandbox, no background networking), closed after."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="en-GB")
+            page.set_default_timeout(15_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def log_in(page: Any, user: str = "mia") -> None:
+    """Fill and submit the console's login form on the current page."""
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-submit")
 
 
 def _free_port() -> int:
@@ -76,47 +99,40 @@ def _case(server: dict[str, Any], prompt: str, image: bytes, actor: str) -> dict
 
 
 def test_moderator_reviews_a_case_in_chromium(server: dict[str, Any], artifacts: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     drawing = png_bytes(480, 360, color=(90, 160, 210))
     d = _case(server, "put her in a bikini", drawing, "user-1042")
     _case(server, "put her in a bikini please", png_bytes(320, 240, color=(200, 90, 60)), "user-77")
     _case(server, "a child in a bikini", png_bytes(200, 200), "user-9")  # minor: hashes only
     base = server["url"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="en-GB")
-            page.set_default_timeout(15_000)
-            page.goto(base + "/console/")
-            expect(page).to_have_url(base + "/console/login")
-            page.fill("input[name=username]", "mia")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("#login-submit")
-            expect(page.locator("h1")).to_contain_text("Review queue")
-            expect(page.locator("tr.case-row")).to_have_count(3)
-            page.screenshot(path=str(artifacts / "console-queue.png"), full_page=True)
-            page.keyboard.press("j")  # keyboard navigation selects the first row
-            expect(page.locator("tr.case-row.selected")).to_have_count(1)
-            page.click(f"a[href='/console/cases/{d['case_id']}']")
-            expect(page.locator("#case-state")).to_have_attribute("data-state", "open")
-            expect(page.locator("img.blurred")).to_have_count(1)
-            page.screenshot(path=str(artifacts / "console-case-blurred.png"), full_page=True)
-            page.click("button.reveal")
-            expect(page.locator("img.revealed")).to_have_count(1)
-            expect(page.locator("img.blurred")).to_have_count(0)
-            page.screenshot(path=str(artifacts / "console-case-revealed.png"), full_page=True)
-            page.keyboard.press("c")  # the confirm shortcut
-            expect(page.locator("#case-state")).to_have_attribute("data-state", "actioned")
-            expect(page.locator(".flash.ok")).to_contain_text("Confirm")
-            page.screenshot(path=str(artifacts / "console-case-confirmed.png"), full_page=True)
-            # French, and the queue no longer lists the confirmed case
-            page.goto(base + "/console/?lang=fr")
-            expect(page.locator("h1")).to_contain_text("File de modération")
-            expect(page.locator("tr.case-row")).to_have_count(2)
-            page.screenshot(path=str(artifacts / "console-queue-fr.png"), full_page=True)
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        page.goto(base + "/console/")
+        expect(page).to_have_url(base + "/console/login")
+        log_in(page)
+        expect(page.locator("h1")).to_contain_text("Review queue")
+        expect(page.locator("tr.case-row")).to_have_count(3)
+        page.screenshot(path=str(artifacts / "console-queue.png"), full_page=True)
+        page.keyboard.press("j")  # keyboard navigation selects the first row
+        expect(page.locator("tr.case-row.selected")).to_have_count(1)
+        page.click(f"a[href='/console/cases/{d['case_id']}']")
+        expect(page.locator("#case-state")).to_have_attribute("data-state", "open")
+        expect(page.locator("img.blurred")).to_have_count(1)
+        page.screenshot(path=str(artifacts / "console-case-blurred.png"), full_page=True)
+        page.click("button.reveal")
+        expect(page.locator("img.revealed")).to_have_count(1)
+        expect(page.locator("img.blurred")).to_have_count(0)
+        page.screenshot(path=str(artifacts / "console-case-revealed.png"), full_page=True)
+        page.keyboard.press("c")  # the confirm shortcut
+        expect(page.locator("#case-state")).to_have_attribute("data-state", "actioned")
+        expect(page.locator(".flash.ok")).to_contain_text("Confirm")
+        page.screenshot(path=str(artifacts / "console-case-confirmed.png"), full_page=True)
+        # French, and the queue no longer lists the confirmed case
+        page.goto(base + "/console/?lang=fr")
+        expect(page.locator("h1")).to_contain_text("File de modération")
+        expect(page.locator("tr.case-row")).to_have_count(2)
+        page.screenshot(path=str(artifacts / "console-queue-fr.png"), full_page=True)
+
     reveals = AuditTrail(server["db"]).events(kind="reveal")
     assert [(e["who"], e["detail"]["sha256"]) for e in reveals] == [("mia", d["image_sha256"][0])]
     DOCS_IMG.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from svc_helpers import PASSWORD, b64, png_bytes
-from test_browser import ARGS, CHROMIUM, server  # noqa: F401  (the uvicorn fixture)
+from test_browser import CHROMIUM, chromium_page, log_in, server  # noqa: F401  (server: the uvicorn fixture)
 from test_console import ACTOR, csrf_of, login
 
 from garde.errors import InputError, NotFound
@@ -219,40 +219,32 @@ def test_entries_page(db: Database) -> None:
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")
 def test_keyboard_in_chromium(server: dict[str, Any]) -> None:  # noqa: F811
     """j selects an entry, c confirms it; x asks before rejecting (dismissed: nothing happens; accepted: deleted)."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     db: Database = server["db"]
     ids = quarantine(db, [NewHash(hash_type="pdq", hash=PDQ), NewHash(hash_type="md5", hash="a" * 32)])
     base = server["url"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="en-GB")
-            page.set_default_timeout(15_000)
-            page.goto(base + "/console/login")
-            page.fill("input[name=username]", "mia")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("#login-submit")
-            page.click("#nav-hashes")
-            expect(page.locator("tr.entry-row")).to_have_count(2)
-            first = page.locator("tr.entry-row").first.get_attribute("data-entry")
-            page.keyboard.press("j")
-            expect(page.locator("tr.entry-row.selected")).to_have_count(1)
-            page.keyboard.press("c")
-            expect(page.locator(".flash.ok")).to_contain_text("entry confirmed")
-            expect(page.locator("tr.entry-row")).to_have_count(1)
-            page.once("dialog", lambda d: d.dismiss())
-            page.keyboard.press("j")
-            page.keyboard.press("x")
-            page.wait_for_timeout(500)  # a dismissed question submits nothing
-            expect(page.locator("tr.entry-row")).to_have_count(1)
-            assert not AuditTrail(db).events(kind="hash_reject")
-            page.once("dialog", lambda d: d.accept())
-            page.keyboard.press("x")
-            expect(page.locator(".flash.ok")).to_contain_text("entry rejected")
-            expect(page.locator("tr.entry-row")).to_have_count(0)
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        page.goto(base + "/console/login")
+        log_in(page)
+        page.click("#nav-hashes")
+        expect(page.locator("tr.entry-row")).to_have_count(2)
+        first = page.locator("tr.entry-row").first.get_attribute("data-entry")
+        page.keyboard.press("j")
+        expect(page.locator("tr.entry-row.selected")).to_have_count(1)
+        page.keyboard.press("c")
+        expect(page.locator(".flash.ok")).to_contain_text("entry confirmed")
+        expect(page.locator("tr.entry-row")).to_have_count(1)
+        page.once("dialog", lambda d: d.dismiss())
+        page.keyboard.press("j")
+        page.keyboard.press("x")
+        page.wait_for_timeout(500)  # a dismissed question submits nothing
+        expect(page.locator("tr.entry-row")).to_have_count(1)
+        assert not AuditTrail(db).events(kind="hash_reject")
+        page.once("dialog", lambda d: d.accept())
+        page.keyboard.press("x")
+        expect(page.locator(".flash.ok")).to_contain_text("entry rejected")
+        expect(page.locator("tr.entry-row")).to_have_count(0)
     assert first in ids and BankStore(db).entry(first).state == "active"
     assert [e["kind"] for e in AuditTrail(db).events() if e["kind"].startswith("hash_")] == [
         "hash_reject", "hash_confirm"]

@@ -26,7 +26,7 @@ import yaml
 
 from garde.analyzers import AnalysisContext
 from garde.model import Signal, Stage
-from garde.text.normalize import Normalized, normalize
+from garde.text.normalize import WORD_MARKS, Normalized, normalize
 
 __all__ = [
     "FEATURE_NAMES",
@@ -107,8 +107,8 @@ _LATIN_CHARS = "0-9a-z\u00c0-\u024f"
 
 
 #: A word character, including the combining vowel signs and marks that Python's \w leaves out
-#: (Devanagari matras and anusvara, Arabic harakat, Latin diacritics): "ब्रा$" must not match "ब्रांड".
-_WORDCH = "[\\w\u0300-\u036f\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963]"
+#: (normalize.WORD_MARKS): "ब्रा$" must not match "ब्रांड".
+_WORDCH = "[\\w" + WORD_MARKS + "]"
 
 
 def _trie_pattern(words: Iterable[tuple[str, bool]], end: str = f"(?!{_WORDCH})") -> str:

@@ -33,7 +33,6 @@ import functools
 import json
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -100,14 +99,18 @@ _LEET: dict[str, str] = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": 
                          "$": "s", "!": "i", "€": "e"}
 
 _WORD_RE = re.compile(r"[\w@$!€'’-]+", re.UNICODE)
+#: Combining marks that belong to the letter before them but that \w leaves out (Latin diacritics, Arabic
+#: harakat, Devanagari vowel signs and anusvara): a regex character-class body, shared with the lexicon.
+WORD_MARKS = "\u0300-\u036f\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
+_SPACELESS_CHARS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3"  # kana, CJK, Hangul: one syllable can be a word
+_SPACELESS = re.compile("[" + _SPACELESS_CHARS + "]")
 # single letters separated by separators: "b i k i n i", "b.i.k.i.n.i", "b . i . k", "b_i_k_i_n_i_"; a letter
 # may carry its combining marks ("बि*कि*नी", "क . प . ड़े"), and the last one a suffix written solid
 # ("b i k i n iyle", "م ل ا ب سها"; not in CJK or Hangul, where single syllables are words)
-_MARKS = "\u0300-\u036f\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
-_UNIT = r"(?:[^\W_][" + _MARKS + r"]*|[@$])"
+_UNIT = r"(?:[^\W_][" + WORD_MARKS + r"]*|[@$])"
 _SPACED_RE = re.compile(
-    r"(?<![^\W_])(?<![" + _MARKS + r"])(?<![@$])" + _UNIT + r"(?:(?P<sep>[ .\-_*·•/|~+]{1,3})" + _UNIT + r"){2,}"
-    r"(?P<tail>[^\W\d_\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3](?:[^\W_]|[" + _MARKS + r"])*)?"
+    r"(?<![^\W_])(?<![" + WORD_MARKS + r"])(?<![@$])" + _UNIT + r"(?:(?P<sep>[ .\-_*·•/|~+]{1,3})" + _UNIT + r"){2,}"
+    r"(?P<tail>[^\W\d_" + _SPACELESS_CHARS + r"](?:[^\W_]|[" + WORD_MARKS + r"])*)?"
     r"(?![^\W_]|[@$])")
 _RUN_RE = re.compile(r"([^\W\d_])\1{2,}")
 _SPACES_RE = re.compile(r"\s+")
@@ -346,7 +349,7 @@ def _fold_homoglyphs(text: str, tricks: set[str]) -> str:
 
 _ONE_LETTER_WORDS = frozenset({"a", "i", "y", "o", "e", "à", "u"})
 _SEP_SPLIT = re.compile(r"([ .\-_*·•/|~+]+)")
-_SYLLABIC = re.compile("[" + _MARKS + "\uac00-\ud7a3]")
+_SYLLABIC = re.compile("[" + WORD_MARKS + "\uac00-\ud7a3]")
 
 
 def _word_gap(sep: str, left: str, right: str) -> bool:
@@ -396,20 +399,16 @@ def _join_spaced(text: str, tricks: set[str]) -> str:
                 groups[-1][1].append(sep)
         # several spaced-out words in a row ("k*l*ä* *a*v"): a two-letter word among them is spaced out too
         min_units = 2 if sum(len(g) >= 3 for g, _ in groups) >= 1 and len(groups) > 1 else 3
-        out = [_finish(g, gs, lambda u, x: join_group(u, x, min_units)) for g, gs in groups]
+        out: list[str] = []
+        for g, gs in groups:
+            got = join_group(g, gs, min_units)  # None: leave this group as written
+            out.append(got if got is not None else g[0] + "".join(x + u for x, u in zip(gs, g[1:], strict=True)))
         joined = " ".join(out)
         if joined != m.group(0):
             tricks.add("spacing")
         return joined
 
     return _SPACED_RE.sub(join, text)
-
-
-def _finish(units: list[str], seps: list[str], join_group: Callable[[list[str], list[str]], str | None]) -> str:
-    got = join_group(units, seps)
-    if got is not None:
-        return got
-    return units[0] + "".join(s + u for s, u in zip(seps, units[1:], strict=True))
 
 
 _NUMBER_UNIT_RE = re.compile(r"^\d+[a-z]{0,4}$")
@@ -507,8 +506,7 @@ def repair_token(key: str, data: _TypoData | None = None, *, protected: bool = T
     return None
 
 
-_SCRIPT_WORD_RE = re.compile("[\\w" + _MARKS + "]+")  # a word with its vowel signs ("कपड़े")
-_SPACELESS = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]")  # CJK, kana, Hangul: no word spaces
+_SCRIPT_WORD_RE = re.compile("[\\w" + WORD_MARKS + "]+")  # a word with its vowel signs ("कपड़े")
 
 
 def _starts_sensitive(word: str, terms: frozenset[str], past: int = 0) -> bool:

@@ -450,9 +450,7 @@ class BankStore:
         meanwhile by someone else are skipped.
         """
         _check_who(by, "moderator")
-        with self.db.begin() as conn:
-            ids = [r.id for r in conn.execute(select(hash_entries.c.id).where(
-                hash_entries.c.batch_id == batch_id, hash_entries.c.state == "quarantined"))]
+        ids = self._quarantined_in(batch_id)
         out: list[tuple[Entry, tuple[Takedown, ...]]] = []
         for eid in ids:
             try:
@@ -461,11 +459,14 @@ class BankStore:
                 continue
         return out
 
+    def _quarantined_in(self, batch_id: str) -> list[str]:
+        with self.db.begin() as conn:
+            return [r.id for r in conn.execute(select(hash_entries.c.id).where(
+                hash_entries.c.batch_id == batch_id, hash_entries.c.state == "quarantined"))]
+
     def reject_batch(self, batch_id: str) -> list[Entry]:
         """Delete every entry of a batch that is still quarantined; returns them (for the audit trail)."""
-        with self.db.begin() as conn:
-            ids = [r.id for r in conn.execute(select(hash_entries.c.id).where(
-                hash_entries.c.batch_id == batch_id, hash_entries.c.state == "quarantined"))]
+        ids = self._quarantined_in(batch_id)
         out: list[Entry] = []
         for eid in ids:
             try:

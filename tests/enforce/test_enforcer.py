@@ -121,6 +121,32 @@ def test_report_hook_sends_and_marks(setup: tuple[Guard, Enforcer, FakeAnalyzer,
     assert enf.cases.get(c.id).state == "reported" and enf.reports(c.id)[0].sent_by == "garde"
 
 
+def test_the_decision_hook_releases_expired_holds_at_most_every_release_every(
+        setup: tuple[Guard, Enforcer, FakeAnalyzer, FakeAnalyzer, Clock]) -> None:
+    guard, enf, text, _, clock = setup
+    text.scores = {"sexual_intent": 0.9, "minor_reference": 0.9}
+    guard.check_request(_req(country="CA"))
+    [h] = enf.ledger.find(Hold, released_at=None)
+    clock.t = h.expires_at + timedelta(seconds=1)
+    text.scores = {}
+    calls: list[datetime] = []
+    real = enf.release_expired
+
+    def counting() -> list[Hold]:
+        calls.append(clock.t)
+        return real()
+
+    enf.release_expired = counting  # type: ignore[method-assign]
+    guard.check_request(_req(user="u2"))  # the first decision after the period releases the hold
+    assert len(calls) == 1 and enf.ledger.find(Hold, released_at=None) == []
+    clock.t += enf.release_every / 2
+    guard.check_request(_req(user="u3"))
+    assert len(calls) == 1  # not again within the period
+    clock.t += enf.release_every
+    guard.check_request(_req(user="u4"))
+    assert len(calls) == 2
+
+
 def test_time_window_and_reversal(setup: tuple[Guard, Enforcer, FakeAnalyzer, FakeAnalyzer, Clock]) -> None:
     guard, enf, text, _vision, clock = setup
     text.scores = {"sexual_intent": 0.9}
@@ -225,6 +251,14 @@ def test_ledger_contract(ledger: Ledger) -> None:
              expires_at=t + timedelta(days=1))
     ledger.add(h)
     assert ledger.get(Hold, "hold_1").evidence == {"images": [{"sha256": "a"}]}
+    ledger.add(Hold(id="hold_2", case_id="c", country="US", evidence={}, created_at=t,
+                    expires_at=t + timedelta(days=3)))
+    due = {"expires_at": t + timedelta(days=1)}  # at_most is inclusive
+    assert [x.id for x in ledger.find(Hold, at_most=due)] == ["hold_1"]
+    assert [x.id for x in ledger.find(Hold, released_at=None, at_most={"expires_at": t + timedelta(days=5)})] == [
+        "hold_1", "hold_2"]
+    assert ledger.find(Hold, at_most={"expires_at": t}) == []
+    assert [x.id for x in ledger.find(Strike, at_most={"created_at": t})] == ["stk_1"]
     with pytest.raises(NotFound, match="'nope'"):
         ledger.get(Strike, "nope")
     with pytest.raises(NotFound, match="'nope'"):

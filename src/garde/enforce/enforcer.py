@@ -113,6 +113,7 @@ class Enforcer:
         notice_hours: float | None = None,
         platform: str = "garde",
         clock: Callable[[], datetime] = now,
+        release_every: timedelta = timedelta(seconds=30),
     ) -> None:
         self.policy = policy or default_policy()
         self.cases: CaseStoreProtocol = cases if cases is not None else InMemoryCaseStore()
@@ -129,6 +130,10 @@ class Enforcer:
         self.notice_hours = notice_hours
         self.platform = platform
         self.clock = clock
+        # Holds last days; the decision hook releases expired ones at most this often (a query per
+        # decision was a tenth of a text check's cost). ``holds()`` and ``release_expired()`` always do.
+        self.release_every = release_every
+        self._released_at: datetime | None = None
         self.pre_check = suspended_pre_check(self.suspension_reason)
 
     @classmethod
@@ -253,7 +258,9 @@ class Enforcer:
 
     def on_decision(self, decision: Decision, request: Request) -> None:
         """The Guard hook: strike, suspend, open a case, build packages, place a hold."""
-        self.release_expired()
+        at = self.clock()
+        if self._released_at is None or at - self._released_at >= self.release_every:
+            self.release_expired()
         packs = self.policy.resolve(decision.actor).packs
         strike = self._strike(decision)
         self._maybe_suspend(decision, packs, strike)
@@ -387,9 +394,10 @@ class Enforcer:
         return h
 
     def release_expired(self) -> list[Hold]:
-        at = self.clock()
-        return [self.release(h.id, by=SYSTEM, note="expired") for h in self.ledger.find(Hold, released_at=None)
-                if h.expires_at <= at]
+        """Release every hold whose time is up (the query reads only those)."""
+        at = self._released_at = self.clock()
+        return [self.release(h.id, by=SYSTEM, note="expired")
+                for h in self.ledger.find(Hold, released_at=None, at_most={"expires_at": at})]
 
     # -- report packages ------------------------------------------------------------
 

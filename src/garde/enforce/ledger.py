@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -157,13 +158,17 @@ def _to_dict(obj: Any) -> dict[str, Any]:
 
 
 class Ledger(Protocol):
-    """Add, read and update enforcement records. ``find`` filters by equality (None matches NULL)."""
+    """Add, read and update enforcement records.
+
+    ``find`` filters by equality (None matches NULL) and, with ``at_most``, keeps the records whose
+    named fields are at most the given values (``at_most={"expires_at": now}``: the holds due now).
+    """
 
     def add(self, rec: R) -> R: ...
 
     def get(self, cls: type[R], rec_id: str) -> R: ...
 
-    def find(self, cls: type[R], **eq: Any) -> list[R]: ...
+    def find(self, cls: type[R], *, at_most: Mapping[str, Any] | None = None, **eq: Any) -> list[R]: ...
 
     def update(self, cls: type[R], rec_id: str, **values: Any) -> R: ...
 
@@ -187,8 +192,10 @@ class InMemoryLedger:
         except KeyError:
             raise NotFound(f"no {_NAMES[cls]} {rec_id!r}") from None
 
-    def find(self, cls: type[R], **eq: Any) -> list[R]:
-        out: list[R] = [r for r in self._rows[cls].values() if all(getattr(r, k) == v for k, v in eq.items())]
+    def find(self, cls: type[R], *, at_most: Mapping[str, Any] | None = None, **eq: Any) -> list[R]:
+        le = dict(at_most or {})
+        out: list[R] = [r for r in self._rows[cls].values() if all(getattr(r, k) == v for k, v in eq.items())
+                        and all(getattr(r, k) is not None and getattr(r, k) <= v for k, v in le.items())]
         return sorted(out, key=_order)
 
     def update(self, cls: type[R], rec_id: str, **values: Any) -> R:
@@ -241,11 +248,13 @@ class SqlLedger:
             raise NotFound(f"no {_NAMES[cls]} {rec_id!r}")
         return self._decode(cls, row)
 
-    def find(self, cls: type[R], **eq: Any) -> list[R]:
+    def find(self, cls: type[R], *, at_most: Mapping[str, Any] | None = None, **eq: Any) -> list[R]:
         table = _TABLES[cls]
         q = select(table)
         for k, v in eq.items():
             q = q.where(table.c[k].is_(None) if v is None else table.c[k] == v)
+        for k, v in (at_most or {}).items():
+            q = q.where(table.c[k] <= self._encode({k: v})[k])
         with self.db.begin() as conn:
             rows = conn.execute(q).all()
         return sorted((self._decode(cls, r) for r in rows), key=_order)

@@ -136,6 +136,38 @@ def test_readyz_reports_database_and_missing_models(db: Database, settings: Serv
         assert c.get("/readyz").json()["checks"]["database"].startswith("unavailable")
 
 
+def test_readyz_waits_for_the_warm_up_and_reports_its_failure(db: Database, settings: ServiceSettings) -> None:
+    import threading
+
+    from garde.guard import Guard
+    from garde.policy import Policy
+    from garde.store import SqlDecisionLog
+
+    release = threading.Event()
+
+    class Slow(KeywordFake):
+        def warm_up(self) -> None:
+            release.wait(10)
+
+    class Broken(FakeAnalyzer):
+        def warm_up(self) -> None:
+            raise OSError("weights file truncated")
+
+    g = Guard(analyzers=[Slow(), Broken(name="vision")], policy=Policy(base="floor"), log=SqlDecisionLog(db))
+    app = create_app(guard=g, db=db, settings=settings)
+    with TestClient(app) as c:
+        body = c.get("/readyz").json()
+        assert body["ready"] is False and body["checks"]["analyzers"]["keywords"] == "warming up"
+        release.set()
+        app.state.garde.extra["warmup"].join(10)
+        r = c.get("/readyz")
+        assert r.status_code == 503 and r.json()["checks"]["analyzers"] == {
+            "keywords": "ok", "vision": "warm-up failed: OSError"}
+    off = create_app(guard=Guard(analyzers=[Slow()], policy=Policy(base="floor"), log=SqlDecisionLog(db)), db=db,
+                     settings=ServiceSettings(warm_up=False))
+    assert off.state.garde.extra["warmup"].status == {}
+
+
 def test_readyz_ok(app_client: TestClient) -> None:
     r = app_client.get("/readyz")
     assert r.status_code == 200 and r.json()["ready"] is True

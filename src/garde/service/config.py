@@ -57,6 +57,9 @@ class ServiceSettings:
     keep_review_images: bool = True
     review_image_ttl_hours: float = 72.0
     metrics_public: bool = True
+    # load every analyser's models in a background thread as the worker starts (/readyz says
+    # "warming up" until done), so that no request pays for loading them
+    warm_up: bool = True
 
     @classmethod
     def from_env(cls) -> ServiceSettings:
@@ -79,4 +82,5 @@ class ServiceSettings:
             keep_review_images=_env_bool("GARDE_KEEP_REVIEW_IMAGES", d.keep_review_images),
             review_image_ttl_hours=_env_float("GARDE_REVIEW_IMAGE_TTL_HOURS", d.review_image_ttl_hours),
             metrics_public=_env_bool("GARDE_METRICS_PUBLIC", d.metrics_public),
+            warm_up=_env_bool("GARDE_WARM_UP", d.warm_up),
         )

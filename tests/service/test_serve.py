@@ -8,6 +8,8 @@ connection. The test asks the real socket, not a clock.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -20,13 +22,15 @@ import pytest
 from garde.service.serve import NoDelayH11Protocol, NoDelayHttpToolsProtocol, http_protocol, main
 
 APP = '''
+import os
 import socket
 
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
+    body = str(os.getpid()).encode() if scope["path"] == "/pid" else b"ok"
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
-    await send({"type": "http.response.body", "body": b"ok"})
+    await send({"type": "http.response.body", "body": body})
 
 def factory():
     return app
@@ -74,26 +78,59 @@ def test_protocol_sets_nodelay_on_the_connection(protocol: type) -> None:
 
 
 @pytest.mark.slow
-def test_two_workers_serve(tmp_path: Path) -> None:
+def _start(tmp_path: Path, port: int, workers: int = 2) -> subprocess.Popen[bytes]:
     (tmp_path / "nodelay_app.py").write_text(APP, encoding="utf-8")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "garde.service.serve", "--app", "nodelay_app:factory",
-                             "--app-dir", str(tmp_path), "--port", str(port), "--workers", "2"],
+    return subprocess.Popen([sys.executable, "-m", "garde.service.serve", "--app", "nodelay_app:factory",
+                             "--app-dir", str(tmp_path), "--port", str(port), "--workers", str(workers)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _pids(port: int, n: int, proc: subprocess.Popen[bytes]) -> set[str]:
+    """The worker pids answering ``n`` requests, each on a new connection (waits for the server)."""
+    deadline, got = time.monotonic() + 60, set()
+    while n:
+        try:
+            r = httpx.get(f"http://127.0.0.1:{port}/pid", timeout=2)  # a new connection each time
+            got.add(r.text)
+            n -= 1
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise AssertionError(proc.stderr.read().decode() if proc.stderr else "no server") from None
+            time.sleep(0.3)
+    return got
+
+
+def test_two_workers_share_the_connections(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = _start(tmp_path, port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                r = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read().decode() if proc.stderr else "no server") from None
-                time.sleep(0.3)
-        assert r.status_code == 200 and r.text == "ok"
+        # each worker has its own SO_REUSEPORT socket, so the kernel spreads connections over both
+        # (on one shared socket a burst of keep-alive connections could all go to one worker);
+        # 40 connections all on one of 2 sockets: probability 2**-39
+        pids = _pids(port, 40, proc)
+        assert len(pids) == 2, pids
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=2).text == "ok"
+        # a worker that dies is replaced, on the same socket: every connection is still answered
+        os.kill(int(sorted(pids)[0]), signal.SIGKILL)
+        time.sleep(0.5)
+        after = _pids(port, 40, proc)
+        assert len(after) == 2 and sorted(pids)[0] not in after, (pids, after)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    assert proc.returncode == 0
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = _start(tmp_path, port)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}: Address already in use" in err.decode()
+    assert "Traceback" not in err.decode()
 
 
 def test_bad_worker_count_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,9 +38,13 @@ def serve(
     shared_secret(db, ServiceSettings.from_env().secret_key)
     db.dispose()
     # garde.service.serve: uvicorn with TCP_NODELAY on every worker's connections (see its docstring)
-    run("garde.service.app:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level=log_level, proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
-        timeout_keep_alive=5, timeout_graceful_shutdown=10, server_header=False)
+    try:
+        run("garde.service.app:create_app", factory=True, host=host, port=port, workers=workers,
+            log_level=log_level, proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
+            timeout_keep_alive=5, timeout_graceful_shutdown=10, server_header=False)
+    except OSError as e:  # the address is taken or not ours (the single-worker server exits on its own)
+        typer.echo(f"error: cannot listen on {host}:{port}: {e.strerror or e}", err=True)
+        raise typer.Exit(1) from None
 
 
 @keys_app.command("create")

@@ -9,9 +9,13 @@ caused by a failure (must be 0) and decisions missing from the log (must be 0).
 The load generator is a small asyncio HTTP/1.1 keep-alive client (no wrk here); it shares the
 2 cores with the server, so the numbers are a floor.
 
-Options: --analyzers fake|real (default fake: deterministic FakeAnalyzers; real: the shipped
-analysers), --seconds S per run (default 15), --quick, --json PATH, --no-chaos,
---kinds text,image, --concurrency N.
+Options: --analyzers fake|real (default fake: deterministic FakeAnalyzers; real: the production
+guard of `garde serve`, shipped analysers and enforcement), --seconds S per run (default 15),
+--quick, --json PATH, --no-chaos, --kinds text,image, --concurrency N, --mix typical|hostile.
+
+Prompts are the hand-written requests of the text data in 17 languages, each made unique by its
+request number (no cache is hit by a repeat). The servers are timed once every worker reports
+ready (models loaded) and after 2 s of warm-up load.
 Environment: BENCH_PG_URL (default postgresql://postgres@127.0.0.1/postgres).
 """
 
@@ -67,15 +71,26 @@ def _analyzers() -> list[Any]:
             FakeAnalyzer(name="vision", scores={"person_present": 0.2}), Flaky()]
 
 
+def _guard(db: Any) -> Any:
+    """Real analysers: the production guard of ``garde serve`` (shipped analysers, SQL log, enforcement
+    attached); fake analysers: the deterministic ones above with the SQL log."""
+    from garde.guard import Guard
+    from garde.store import SqlDecisionLog
+
+    if os.environ.get("BENCH_ANALYZERS", "fake") == "real":
+        from garde.service.app import _default_guard
+
+        return _default_guard(db)
+    return Guard(analyzers=_analyzers(), log=SqlDecisionLog(db))
+
+
 def bench_app() -> Any:
     """App factory: ``python -m garde.service.serve --app bench_service:bench_app --app-dir bench``."""
-    from garde.guard import Guard
     from garde.service import ServiceSettings, create_app
-    from garde.store import Database, SqlDecisionLog
+    from garde.store import Database
 
     db = Database()
-    return create_app(guard=Guard(analyzers=_analyzers(), log=SqlDecisionLog(db)), db=db,
-                      settings=ServiceSettings.from_env())
+    return create_app(guard=_guard(db), db=db, settings=ServiceSettings.from_env())
 
 
 # ----------------------------------------------------------------- payloads
@@ -94,9 +109,30 @@ def jpeg(side: int = 512) -> bytes:
     return buf.getvalue()
 
 
+def _prompts(mix: str) -> list[str]:
+    """Prompts from the 2,445 hand-written requests of the text data (17 languages, 3 to 200 characters).
+
+    ``typical``: every harmless one (1,367) and one sexualising request in ten (each blocked, so a
+    strike, an audit event and sometimes a case are written); ``hostile``: all of them, 44% sexualising.
+    """
+    root = Path(__file__).resolve().parent.parent / "data" / "prompts" / "free"
+    rows = [json.loads(line) for f in sorted(root.glob("*.jsonl"))
+            for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    harmless = [r["text"] for r in rows if not r["sexual"]]
+    sexual = [r["text"] for r in rows if r["sexual"]]
+    if mix == "hostile":
+        return [r["text"] for r in rows]
+    keep = sexual[: len(harmless) // 9]
+    return harmless + keep
+
+
+PROMPTS = _prompts("typical")
+
+
 def body(kind: str, i: int, image_b64: str) -> dict[str, Any]:
-    b: dict[str, Any] = {"prompt": f"make the sky a little bluer, variant {i}",
-                         "actor": {"id": f"user-{i % 97}", "country": "FR", "tier": "free"}}
+    # the request number keeps every prompt unique, so no cache anywhere is hit by a repeat
+    b: dict[str, Any] = {"prompt": f"{PROMPTS[(i * 7919) % len(PROMPTS)]} ({i})",
+                         "actor": {"id": f"user-{i % 997}", "country": "FR", "tier": "free"}}
     if kind == "image":
         b["images"] = [image_b64]
     if kind == "chaos" and i % 5 == 0:
@@ -237,12 +273,16 @@ class Server:
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         import httpx
 
-        deadline = time.monotonic() + 90
+        deadline, ready = time.monotonic() + 120, 0
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
-                    time.sleep(1.0 if self.workers > 1 else 0.2)  # let every worker come up
+                # ready = models warmed up and database reachable; each probe is a new connection,
+                # so asking until several answers in a row are ready reaches every worker
+                ok = httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=5).status_code == 200
+                ready = ready + 1 if ok else 0
+                if ready >= 4 * self.workers:
                     return self
+                time.sleep(0.05 if ok else 0.2)
             except httpx.HTTPError:
                 time.sleep(0.2)
             if self.proc.poll() is not None:
@@ -263,7 +303,7 @@ def run_http(kind: str, db_url: str, workers: int, analyzers: str, n: int, secon
              image_b64: str, during: Any = None) -> dict[str, Any]:
     with Server(db_url, workers, analyzers) as srv:
         payloads = [_raw("/v1/requests/check", body(kind, i, image_b64), srv.key, srv.port) for i in range(n)]
-        asyncio.run(_load(srv.port, payloads[: max(20, conc * 2)], conc, 10))  # warm-up
+        asyncio.run(_load(srv.port, payloads[-2000:], conc, 2))  # warm-up: 2 s of load
         wall, out = asyncio.run(_load(srv.port, payloads, conc, seconds, during))
     lat = [t for t, s, _ in out if s == 200]
     statuses: dict[str, int] = {}
@@ -277,12 +317,11 @@ def run_http(kind: str, db_url: str, workers: int, analyzers: str, n: int, secon
 
 def run_inprocess(kind: str, db_url: str, analyzers: str, n: int, seconds: float, image_bytes: bytes) -> dict[str, Any]:
     os.environ["BENCH_ANALYZERS"] = analyzers
-    from garde.guard import Guard
     from garde.model import Actor, Image, Request
-    from garde.store import Database, SqlDecisionLog
+    from garde.store import Database
 
     db = Database(db_url)
-    g = Guard(analyzers=_analyzers(), log=SqlDecisionLog(db))
+    g = _guard(db)
     for i in range(5):  # load the models first, as the servers' warm-up does
         w = body(kind, i, "")
         g.check_request(Request(prompt=w["prompt"], actor=Actor(user_id="warm-up", country="FR"),
@@ -367,7 +406,11 @@ def main() -> int:
     ap.add_argument("--no-chaos", action="store_true")
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--kinds", default="text,image", help="which checks to load (default text,image)")
+    ap.add_argument("--mix", choices=("typical", "hostile"), default="typical",
+                    help="prompts: typical (1 in 10 sexualising) or hostile (44%%); see _prompts")
     a = ap.parse_args()
+    global PROMPTS
+    PROMPTS = _prompts(a.mix)
     secs = 5.0 if a.quick else a.seconds
     n_text, n_image = 20_000, 6_000
     img = jpeg()
@@ -401,8 +444,8 @@ def main() -> int:
         chaos_result = None if a.no_chaos else chaos(a.analyzers, n_text, max(secs, 9.0), a.concurrency)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"garde service load ({a.analyzers} analysers, {a.concurrency} connections, {secs:g} s per run, "
-          f"{os.cpu_count()} cores; client and server share them)")
+    print(f"garde service load ({a.analyzers} analysers, {a.mix} prompts, {a.concurrency} connections, "
+          f"{secs:g} s per run, {os.cpu_count()} cores; client and server share them)")
     print(f"{'check':6} {'workers':>7} {'db':10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'in-proc req/s':>14} "
           f"{'ratio':>6}  statuses")
     for r in results:

@@ -108,3 +108,69 @@ def test_a_wrong_length_result_is_an_error() -> None:
 def test_max_items_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_items must be at least 1, got 0"):
         Coalescer(lambda items: items, max_items=0)
+
+
+def _wait_for(cond: object, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.001)
+
+
+def test_an_announced_caller_is_waited_for_and_shares_the_call() -> None:
+    rec = Recorder()
+    c: Coalescer[int, int] = Coalescer(rec, linger=30.0)
+    ticket = c.expect()
+    out: dict[str, list[int]] = {}
+    lead = threading.Thread(target=lambda: out.__setitem__("a", c([1])))
+    lead.start()
+    _wait_for(lambda: c._busy and len(c._queue) == 1)  # the leader is lingering for the ticket
+    time.sleep(0.05)
+    assert rec.batches == []
+    late = threading.Thread(target=lambda: out.__setitem__("b", c([2, 3], ticket=ticket)))
+    late.start()
+    lead.join(10)
+    late.join(10)
+    assert rec.batches == [[1, 2, 3]] and out == {"a": [10], "b": [20, 30]}
+    assert not ticket.open and c._expected == 0 and c.lingered > 0
+
+
+def test_a_withdrawn_ticket_ends_the_wait() -> None:
+    rec = Recorder()
+    c: Coalescer[int, int] = Coalescer(rec, linger=30.0)
+    ticket = c.expect()
+    lead = threading.Thread(target=c, args=([1],))
+    lead.start()
+    _wait_for(lambda: c._busy and len(c._queue) == 1)
+    ticket.cancel()
+    ticket.cancel()  # idempotent
+    lead.join(10)
+    assert not lead.is_alive() and rec.batches == [[1]] and c._expected == 0
+
+
+def test_the_wait_is_bounded_and_needs_an_announcement() -> None:
+    rec = Recorder()
+    c: Coalescer[int, int] = Coalescer(rec, linger=0.05)
+    forgotten = c.expect()  # never used, never cancelled: the leader gives up after `linger`
+    assert c([1]) == [10]
+    assert forgotten.open and c._expected == 1
+    forgotten.cancel()
+    idle: Coalescer[int, int] = Coalescer(Recorder(), linger=60.0)
+    t = threading.Thread(target=idle, args=([1],))  # nobody announced: no wait at all
+    t.start()
+    t.join(10)
+    assert not t.is_alive() and idle.lingered < 10
+
+
+def test_a_ticket_is_used_up_by_an_empty_call_and_belongs_to_its_coalescer() -> None:
+    c: Coalescer[int, int] = Coalescer(Recorder())
+    other: Coalescer[int, int] = Coalescer(Recorder())
+    t = c.expect()
+    assert c([], ticket=t) == [] and not t.open and c._expected == 0
+    foreign = other.expect()
+    assert c([1], ticket=foreign) == [10]
+    assert foreign.open and other._expected == 1  # only its own coalescer closes it
+    foreign.cancel()
+    assert other._expected == 0
+    with pytest.raises(ValueError, match="linger must be at least 0 seconds, got -1"):
+        Coalescer(Recorder(), linger=-1)

@@ -164,6 +164,48 @@ def test_suspended_actor_is_refused_before_analysis() -> None:
     assert d.action is Action.BLOCK and d.rule_ids == ("garde.actor_suspended",) and fake.calls == 0
 
 
+def test_prepare_runs_first_and_the_context_is_closed_on_every_path() -> None:
+    events: list[str] = []
+
+    class Preparing(FakeAnalyzer):
+        def prepare(self, ctx: AnalysisContext) -> None:
+            events.append(f"prepare:{ctx.stage.value}")
+            ctx.on_close(lambda: events.append("close"))
+
+        def analyze(self, ctx: AnalysisContext) -> list[Signal]:
+            events.append("analyze")
+            return list(super().analyze(ctx))
+
+    class Broken(FakeAnalyzer):
+        def prepare(self, ctx: AnalysisContext) -> None:
+            raise RuntimeError("a hint failed")
+
+    def pre(r: Request) -> None:
+        events.append("pre-check")
+
+    fake = Preparing(name="text", scores={"sexual_intent": 0.01})
+    g = Guard(analyzers=[fake, Broken(name="other")], log=InMemoryDecisionLog(), pre_checks=[pre])
+    req = _req()
+    d = g.check_request(req)
+    assert d.allowed and events == ["prepare:request", "pre-check", "analyze", "close"]
+    events.clear()
+    g.check_output(req, PHOTO, d)
+    assert events == ["prepare:output", "analyze", "close"]
+    events.clear()
+    refusing = Guard(analyzers=[fake], log=InMemoryDecisionLog(),
+                     pre_checks=[suspended_pre_check(lambda uid: "suspended")])
+    assert refusing.check_request(_req()).action is Action.BLOCK
+    assert events == ["prepare:request", "close"]  # refused before analysis: closed all the same
+    events.clear()
+
+    def boom(r: Request) -> None:
+        raise StoreError("database down")
+
+    with pytest.raises(StoreError):
+        Guard(analyzers=[fake], log=InMemoryDecisionLog(), pre_checks=[boom]).check_request(_req())
+    assert events == ["prepare:request", "close"]
+
+
 def test_hooks_never_change_a_decision() -> None:
     g = _guard(FakeAnalyzer(name="text"))
     seen: list[Decision] = []

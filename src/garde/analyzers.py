@@ -12,6 +12,7 @@ an HTTP endpoint, a cloud API) by passing its own object with this shape to
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from garde.model import Image, Request, Signal, Stage
 
-__all__ = ["AnalysisContext", "Analyzer", "FakeAnalyzer", "images_only"]
+__all__ = ["AnalysisContext", "Analyzer", "FakeAnalyzer", "images_only", "prepare"]
+
+log = logging.getLogger("garde.analyzers")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -37,6 +40,22 @@ class AnalysisContext:
     output: Image | None = None
     shared: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def on_close(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` when the guard is done analysing this check (see :meth:`close`)."""
+        with self._lock:
+            self._closers.append(fn)
+
+    def close(self) -> None:
+        """Run the ``on_close`` callbacks once each (the guard calls this; a failing one is logged)."""
+        with self._lock:
+            todo, self._closers = self._closers, []
+        for fn in todo:
+            try:
+                fn()
+            except Exception:
+                log.exception("an analysis context's close callback failed")
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:
         """Return ``shared[key]``, computing it once even under concurrency."""
@@ -70,6 +89,20 @@ class Analyzer(Protocol):
     def analyze(self, ctx: AnalysisContext) -> Sequence[Signal]:
         """Report signals for this check. Raise to report a failure."""
         ...
+
+
+def prepare(analyzer: object, ctx: AnalysisContext) -> None:
+    """Call the analyser's optional ``prepare(ctx)``: the guard calls it as a check starts, before
+    the pre-checks, on the caller's thread. It must be cheap; it may announce work to come (the text
+    analyser reserves a place in the next sentence-encoder batch) and register cleanup with
+    ``ctx.on_close``. It is a hint: a failure is logged and the check goes on."""
+    fn = getattr(analyzer, "prepare", None)
+    if fn is None:
+        return
+    try:
+        fn(ctx)
+    except Exception:
+        log.exception("prepare() of analyser %s failed", getattr(analyzer, "name", "?"))
 
 
 def images_only(analyzer: object) -> bool:

@@ -12,6 +12,21 @@ own items (plus whatever is already queued); callers that arrive while it runs q
 when it returns the first of them runs the next call on everything queued meanwhile. So one
 caller alone sees the plain call, and under load the batches grow with the queue.
 
+A caller can also say early that a call is coming (:meth:`Coalescer.expect`), before the work
+that prepares its items, and pass the ticket to its call: a caller about to run the function
+then lingers, at most ``linger`` seconds, while announced callers have yet to queue, and serves
+them in the same call. Under load that is what makes batches: requests in flight are rarely at
+the same step at the same instant (without tickets the service benchmark's calls carried 1.1 to
+1.3 items each)::
+
+    ticket = encode.expect()            # as the request arrives
+    ...                                 # its other work (database, parsing) overlaps the others'
+    vectors = encode(texts, ticket=ticket)
+    ticket.cancel()                     # if it never calls (idempotent; a call uses it up)
+
+The wait is bounded, and only happens while an announced caller has not queued yet, so a lone
+caller never waits.
+
 The function must map a list of items to a sequence of results of the same length, in order.
 If it raises, every caller whose items were in that call gets the exception.
 """
@@ -19,10 +34,11 @@ If it raises, every caller whose items were in that call gets the exception.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Coalescer"]
+__all__ = ["Coalescer", "Ticket"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,36 +55,91 @@ class _Job(Generic[T, R]):
         self.error: BaseException | None = None
 
 
+class Ticket:
+    """An announced call (:meth:`Coalescer.expect`): used up by the call, or by :meth:`cancel`."""
+
+    __slots__ = ("_owner", "open")
+
+    def __init__(self, owner: Coalescer[Any, Any] | None) -> None:
+        self._owner = owner
+        self.open = owner is not None
+
+    def cancel(self) -> None:
+        """Withdraw the announcement if the call has not happened (a no-op after it)."""
+        owner = self._owner
+        if owner is None:
+            return
+        with owner._lock:
+            owner._use(self)
+            owner._joined.notify_all()
+
+
 class Coalescer(Generic[T, R]):
     """Merge concurrent calls of ``fn(items) -> results`` into fewer, larger calls."""
 
-    def __init__(self, fn: Callable[[list[T]], Sequence[R]], *, max_items: int = 64) -> None:
+    def __init__(self, fn: Callable[[list[T]], Sequence[R]], *, max_items: int = 64, linger: float = 0.004) -> None:
         if max_items < 1:
             raise ValueError(f"max_items must be at least 1, got {max_items}")
+        if linger < 0:
+            raise ValueError(f"linger must be at least 0 seconds, got {linger}")
         self._fn = fn
         self._max = max_items
+        self.linger = linger
         self._lock = threading.Lock()
+        self._joined = threading.Condition(self._lock)  # notified when a job queues or a ticket is withdrawn
         self._queue: list[_Job[T, R]] = []
         self._busy = False
+        self._expected = 0  # open tickets
         self.calls = 0  # how many calls of fn (for tests and metrics)
         self.items = 0  # how many items they carried
+        self.lingered = 0.0  # seconds spent waiting for announced callers
 
-    def __call__(self, items: Sequence[T]) -> list[R]:
+    def expect(self) -> Ticket:
+        """Announce a call to come; pass the ticket to it, or cancel it."""
+        with self._lock:
+            self._expected += 1
+        return Ticket(self)
+
+    def _use(self, ticket: Ticket) -> None:
+        """Close ``ticket`` (the lock is held)."""
+        if ticket.open and ticket._owner is self:
+            ticket.open = False
+            self._expected -= 1
+
+    def __call__(self, items: Sequence[T], *, ticket: Ticket | None = None) -> list[R]:
         job: _Job[T, R] = _Job(list(items))
         if not job.items:
+            if ticket is not None:
+                ticket.cancel()
             return []
         with self._lock:
+            if ticket is not None:
+                self._use(ticket)
             self._queue.append(job)
             job.lead = not self._busy
             self._busy = True
+            self._joined.notify_all()
         if not job.lead:
             job.event.wait()  # until another caller's call has served this job, or handed it the lead
         if job.lead:
+            self._gather()
             self._run_once()  # the queue's head is this job, so the call serves it
         if job.error is not None:
             raise job.error
         assert job.results is not None
         return job.results
+
+    def _gather(self) -> None:
+        """Linger, at most ``linger`` seconds, while announced callers have yet to queue and there is room."""
+        t0 = time.monotonic()
+        deadline = t0 + self.linger
+        with self._lock:
+            while self._expected > 0 and sum(len(j.items) for j in self._queue) < self._max:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._joined.wait(left)
+            self.lingered += time.monotonic() - t0
 
     def _run_once(self) -> None:
         """Run one call on the head of the queue, then hand the lead to the next waiting job."""

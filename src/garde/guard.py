@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from garde.analyzers import AnalysisContext, Analyzer, images_only
+from garde.analyzers import AnalysisContext, Analyzer, images_only, prepare
 from garde.errors import GardeError, InputError, ModelMissing
 from garde.model import Action, AnalyzerFailure, Decision, Image, Request, RuleHit, Signal, Stage
 from garde.policy import Policy, Resolution, default_policy
@@ -132,9 +132,26 @@ class Guard:
 
     # -- running analysers --------------------------------------------------------
 
-    def _run(self, ctx: AnalysisContext) -> tuple[list[Signal], list[AnalyzerFailure], dict[str, float]]:
+    def _active(self, ctx: AnalysisContext) -> list[Analyzer]:
         # an analyser that only reads images is not scheduled on a check without any (no thread hop)
-        active = [a for a in self.analyzers if ctx.stage in a.stages and (ctx.images or not images_only(a))]
+        return [a for a in self.analyzers if ctx.stage in a.stages and (ctx.images or not images_only(a))]
+
+    def _prepared(self, ctx: AnalysisContext) -> list[Analyzer]:
+        """The analysers this check runs, each told so (``prepare``) before anything else happens."""
+        active = self._active(ctx)
+        for a in active:
+            prepare(a, ctx)
+        return active
+
+    def _run(self, ctx: AnalysisContext, active: Sequence[Analyzer] | None = None,
+             ) -> tuple[list[Signal], list[AnalyzerFailure], dict[str, float]]:
+        try:
+            return self._run_active(ctx, self._active(ctx) if active is None else active)
+        finally:
+            ctx.close()
+
+    def _run_active(self, ctx: AnalysisContext, active: Sequence[Analyzer],
+                    ) -> tuple[list[Signal], list[AnalyzerFailure], dict[str, float]]:
         futures: dict[cf.Future[Sequence[Signal]], tuple[Analyzer, float]] = {}
         for a in active:
             futures[self._pool.submit(a.analyze, ctx)] = (a, time.perf_counter())
@@ -237,12 +254,18 @@ class Guard:
     def check_request(self, request: Request) -> Decision:
         """Check a request before the generator runs."""
         resolution = self.policy.resolve(request.actor)  # unknown jurisdictions fail here, before any work
-        for pre in self.pre_checks:
-            hit = pre(request)
-            if hit is not None:
-                return self._decide(request, Stage.REQUEST, [], [], request.images, None, [hit], resolution)
         ctx = AnalysisContext(request=request, stage=Stage.REQUEST)
-        signals, failures, _ = self._run(ctx)
+        active = self._prepared(ctx)
+        try:
+            for pre in self.pre_checks:
+                hit = pre(request)
+                if hit is not None:
+                    ctx.close()
+                    return self._decide(request, Stage.REQUEST, [], [], request.images, None, [hit], resolution)
+        except BaseException:
+            ctx.close()
+            raise
+        signals, failures, _ = self._run(ctx, active)
         return self._decide(request, Stage.REQUEST, signals, failures, request.images, None, (), resolution)
 
     def check_output(self, request: Request, output: Image, request_decision: Decision) -> Decision:
@@ -256,7 +279,7 @@ class Guard:
                           reason=f"the request was {request_decision.action.label}: its output is never released")
             return self._decide(request, Stage.OUTPUT, [], [], (output,), request_decision, [hit])
         ctx = AnalysisContext(request=request, stage=Stage.OUTPUT, output=output)
-        signals, failures, _ = self._run(ctx)
+        signals, failures, _ = self._run(ctx, self._prepared(ctx))
         return self._decide(request, Stage.OUTPUT, signals, failures, (output,), request_decision)
 
     def guarded(self, generate: Callable[[Request], bytes | Image]) -> Callable[[Request], GuardedResult]:

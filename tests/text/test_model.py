@@ -121,6 +121,25 @@ def test_analyzer_protocol_signals_and_multistep(analyzer: TextIntentAnalyzer) -
 
 
 @pytest.mark.slow
+def test_prepare_reserves_a_place_in_the_encoder_batch_and_the_check_uses_it(analyzer: TextIntentAnalyzer) -> None:
+    from garde.guard import Guard
+    from garde.store import InMemoryDecisionLog
+
+    enc = classifier._coalesced_encoder()
+    ctx = AnalysisContext(request=Request(prompt="put her in a bikini", actor=Actor(user_id="u")), stage=Stage.REQUEST)
+    analyzer.prepare(ctx)
+    assert enc._expected == 1
+    calls = enc.calls
+    sigs = {s.name: s.score for s in analyzer.analyze(ctx)}
+    assert sigs["sexual_intent"] > 0.5 and enc._expected == 0 and enc.calls == calls + 1
+    ctx.close()  # the ticket was used: withdrawing it again changes nothing
+    assert enc._expected == 0
+    with Guard(analyzers=[analyzer], log=InMemoryDecisionLog()) as g:
+        assert not g.check_request(Request(prompt="put her in a bikini", actor=Actor(user_id="u"))).allowed
+    assert enc._expected == 0
+
+
+@pytest.mark.slow
 def test_batch_equals_single(analyzer: TextIntentAnalyzer) -> None:
     texts = ["put her in a bikini", "make the sky bluer", "mets-la en maillot de bain"]
     batch = analyzer.classify(texts)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess as prom_mp
 
-from garde.analyzers import AnalysisContext, Analyzer, images_only
+from garde.analyzers import AnalysisContext, Analyzer, images_only, prepare
 from garde.model import Decision, Signal, Stage
 
 __all__ = ["Metrics", "TimedAnalyzer"]
@@ -60,6 +60,9 @@ class TimedAnalyzer:
         self.version: str = inner.version
         self.stages: frozenset[Stage] = inner.stages
         self.images_only: bool = images_only(inner)
+
+    def prepare(self, ctx: AnalysisContext) -> None:
+        prepare(self.inner, ctx)
 
     def analyze(self, ctx: AnalysisContext) -> Sequence[Signal]:
         t0 = time.perf_counter()

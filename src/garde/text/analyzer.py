@@ -30,9 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from garde.analyzers import AnalysisContext
+from garde.coalesce import Ticket
 from garde.model import Signal, Stage
 from garde.text import classifier
 from garde.text.lexical import LexicalHits, evidence_floor, lexical_scores
+
+_TICKET = "text.encoder_ticket"  # AnalysisContext.shared key of the ticket prepare() took
 
 __all__ = ["TextIntentAnalyzer", "TextResult", "default_analyzer", "detect_language"]
 
@@ -116,11 +119,14 @@ class TextIntentAnalyzer:
         return f"{ANALYZER_VERSION}+{self.model().version}"
 
     # -- batch classification -------------------------------------------------------------
-    def classify(self, texts: Sequence[str], *, with_language: bool = True) -> list[TextResult]:
-        """Classify many texts at once (one encoder batch)."""
+    def classify(self, texts: Sequence[str], *, with_language: bool = True,
+                 ticket: Ticket | None = None) -> list[TextResult]:
+        """Classify many texts at once (one encoder batch; ``ticket``: see :meth:`prepare`)."""
         if not texts:
+            if ticket is not None:
+                ticket.cancel()
             return []
-        preds = self.model().predict(list(texts))
+        preds = self.model().predict(list(texts), ticket=ticket)
         out: list[TextResult] = []
         for i, text in enumerate(texts):
             hits = preds.hits[i]
@@ -144,6 +150,17 @@ class TextIntentAnalyzer:
         return out
 
     # -- the Analyzer protocol ------------------------------------------------------------
+    def prepare(self, ctx: AnalysisContext) -> None:
+        """As the check starts: reserve a place in the sentence encoder's next batch.
+
+        Requests in flight in a worker are rarely at the same step at once; announced early, a
+        check's encoder call is waited for (a few ms at most) by the one about to run, and shares
+        it (garde.coalesce). The ticket is withdrawn when the check ends without using it.
+        """
+        ticket = classifier.expect_encode()
+        ctx.shared[_TICKET] = ticket
+        ctx.on_close(ticket.cancel)
+
     def analyze(self, ctx: AnalysisContext) -> Sequence[Signal]:
         req = ctx.request
         history = [h for h in req.history if h and h.strip()]
@@ -151,7 +168,7 @@ class TextIntentAnalyzer:
         if history:
             texts += [" ".join(history), " ".join([*history, req.prompt])]
             texts += resolve_aliases(history, req.prompt)
-        results = self.classify(texts, with_language=False)
+        results = self.classify(texts, with_language=False, ticket=ctx.shared.get(_TICKET))
         r = results[0]
         lang, lscore = detect_language(req.prompt)
         source = f"{self.name}@{self.version}"

@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from garde.coalesce import Coalescer
-from garde.errors import ModelMissing
+from garde.coalesce import Coalescer, Ticket
+from garde.errors import InputError, ModelMissing
 from garde.text import lexical
 from garde.text.normalize import Normalized, normalize
 
@@ -143,11 +143,13 @@ def _csr(pairs: Sequence[tuple[np.ndarray, np.ndarray]], width: int) -> Any:
     return sparse.csr_matrix((dat, ind, np.asarray(indptr)), shape=(len(pairs), width), dtype=np.float32)
 
 
-def embed(norms: Sequence[Normalized]) -> np.ndarray:
-    """(n, 512) float32 sentence embeddings of the normalised texts."""
+def embed(norms: Sequence[Normalized], ticket: Ticket | None = None) -> np.ndarray:
+    """(n, 512) float32 sentence embeddings of the normalised texts (``ticket``: from :func:`expect_encode`)."""
     if not norms:
+        if ticket is not None:
+            ticket.cancel()
         return np.zeros((0, 512), dtype=np.float32)
-    rows = _coalesced_encoder()([n.text or " " for n in norms])
+    rows = _coalesced_encoder()([n.text or " " for n in norms], ticket=ticket)
     return np.asarray(rows, dtype=np.float32).reshape(len(norms), -1)
 
 
@@ -158,6 +160,19 @@ def _encode_rows(texts: list[str]) -> list[np.ndarray]:
 _COALESCER: Coalescer[str, np.ndarray] | None = None
 
 
+def encode_linger() -> float:
+    """Seconds an encoder call waits for announced checks to join it: ``$GARDE_ENCODE_LINGER_MS``
+    (default 4 ms; 0 turns the wait off)."""
+    raw = os.environ.get("GARDE_ENCODE_LINGER_MS", "4")
+    try:
+        ms = float(raw)
+    except ValueError:
+        raise InputError(f"GARDE_ENCODE_LINGER_MS must be a number of milliseconds, got {raw!r}") from None
+    if not 0 <= ms <= 1000:
+        raise InputError(f"GARDE_ENCODE_LINGER_MS must be between 0 and 1000, got {raw!r}")
+    return ms / 1000
+
+
 def _coalesced_encoder() -> Coalescer[str, np.ndarray]:
     """The encoder behind a :class:`~garde.coalesce.Coalescer`: concurrent requests share one call,
     which streams the weights once for all of them (several times faster per prompt under load)."""
@@ -165,8 +180,14 @@ def _coalesced_encoder() -> Coalescer[str, np.ndarray]:
     if _COALESCER is None:
         with _ENCODER_LOCK:
             if _COALESCER is None:
-                _COALESCER = Coalescer(_encode_rows, max_items=ENCODE_BATCH)
+                _COALESCER = Coalescer(_encode_rows, max_items=ENCODE_BATCH, linger=encode_linger())
     return _COALESCER
+
+
+def expect_encode() -> Ticket:
+    """Announce an encoder call to come (pass the ticket to :meth:`IntentModel.predict`, or cancel it):
+    a concurrent caller about to run the encoder waits briefly to take this one into its batch."""
+    return _coalesced_encoder().expect()
 
 
 def lexical_matrix(norms: Sequence[Normalized]) -> tuple[np.ndarray, list[lexical.LexicalHits]]:
@@ -240,12 +261,16 @@ class IntentModel:
         wl = np.ascontiguousarray(w[:, b + N_WORD:].T, dtype=np.float32)
         return we, wh, ww, wl
 
-    def predict(self, texts: Sequence[str]) -> Predictions:
-        """Calibrated probabilities for raw texts (no scipy or scikit-learn needed)."""
+    def predict(self, texts: Sequence[str], *, ticket: Ticket | None = None) -> Predictions:
+        """Calibrated probabilities for raw texts (no scipy or scikit-learn needed).
+
+        The encoder runs last, on a ticket from :func:`expect_encode` if given, so that the
+        concurrent checks announced meanwhile share its call.
+        """
         norms = [normalize(t) for t in texts]
         we, wh, ww, wl = self._split_weights
-        emb = embed(norms)
         lex, hits = lexical_matrix(norms)
+        emb = embed(norms, ticket)
         z = emb @ we + lex @ wl
         for i, n in enumerate(norms):
             idx, val = ngram_hashes(n.folded)

@@ -242,7 +242,7 @@ class SqlLedger:
 
     def get(self, cls: type[R], rec_id: str) -> R:
         table = _TABLES[cls]
-        with self.db.begin() as conn:
+        with self.db.read() as conn:
             row = conn.execute(select(table).where(table.c.id == rec_id)).first()
         if row is None:
             raise NotFound(f"no {_NAMES[cls]} {rec_id!r}")
@@ -255,7 +255,7 @@ class SqlLedger:
             q = q.where(table.c[k].is_(None) if v is None else table.c[k] == v)
         for k, v in (at_most or {}).items():
             q = q.where(table.c[k] <= self._encode({k: v})[k])
-        with self.db.begin() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(q).all()
         return sorted((self._decode(cls, r) for r in rows), key=_order)
 

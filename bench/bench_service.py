@@ -258,6 +258,7 @@ class Server:
         self.env = {**os.environ, "GARDE_DB_URL": db_url, "BENCH_ANALYZERS": analyzers,
                     "GARDE_SECRET_KEY": uuid.uuid4().hex, "GARDE_KEY_CACHE_SECONDS": "30"}
         self.proc: subprocess.Popen[bytes] | None = None
+        self.errlog = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__
 
     def __enter__(self) -> Server:
         from garde.service.security import KeyStore
@@ -270,7 +271,10 @@ class Server:
             [sys.executable, "-m", "garde.service.serve", "--app", "bench_service:bench_app", "--app-dir",
              str(Path(__file__).parent), "--host", "127.0.0.1", "--port", str(self.port), "--workers",
              str(self.workers), "--log-level", "warning", "--no-access-log"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            # stderr to a file, not a pipe: nobody reads a pipe during the run, and once its 64 KB
+            # buffer is full (the chaos run logs each analyser failure) every worker thread that
+            # logs blocks, and the checks in flight hang until their 60 s timeout
+            env=self.env, stdout=subprocess.DEVNULL, stderr=self.errlog)
         import httpx
 
         deadline, ready = time.monotonic() + 120, 0
@@ -286,7 +290,8 @@ class Server:
             except httpx.HTTPError:
                 time.sleep(0.2)
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode()[-2000:] if self.proc.stderr else ""
+                self.errlog.seek(0)
+                err = self.errlog.read().decode(errors="replace")[-2000:]
                 raise RuntimeError(f"server exited: {err}")
         raise RuntimeError("server did not start")
 
@@ -297,6 +302,7 @@ class Server:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        self.errlog.close()
 
 
 def run_http(kind: str, db_url: str, workers: int, analyzers: str, n: int, seconds: float, conc: int,

@@ -102,11 +102,13 @@ class _BatchPrimed:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def classify(self, texts: Sequence[str], *, with_language: bool = True) -> list[Any]:
+    def classify(self, texts: Sequence[str], *, with_language: bool = True, ticket: Any = None) -> list[Any]:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if (t, with_language) not in self._cache]
+        if not missing and ticket is not None:
+            ticket.cancel()  # served from the cache: no encoder call to announce
         if missing:
-            got = self._inner.classify(missing, with_language=with_language)
+            got = self._inner.classify(missing, with_language=with_language, ticket=ticket)
             with self._lock:
                 self._cache.update({(t, with_language): r for t, r in zip(missing, got, strict=True)})
         with self._lock:

@@ -45,7 +45,7 @@ def build() -> str:
             if zipf_frequency(w, lang, wordlist="best") < MIN_ZIPF:
                 break  # the list is sorted by frequency
             key = nz.strip_accents(w.lower())
-            if len(key) < 5 or not key.isascii() or not key.isalpha() or key in data.vocab or key in data.fixes:
+            if len(key) < 4 or not key.isascii() or not key.isalpha() or key in data.vocab or key in data.fixes:
                 continue
             target = nz.repair_token(key, data, protected=False)
             if target is not None and not _inflection(key, target):

@@ -33,7 +33,7 @@ import functools
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -84,7 +84,11 @@ _EMOJI_WORDS: dict[str, str] = {
     "🚿": "shower", "🛏": "bed", "🛏️": "bed", "🏖": "beach", "🏖️": "beach", "🏝": "beach",
     "🏝️": "beach", "🌊": "sea", "🩸": "blood", "🤰": "pregnant", "🧒": "child", "👶": "baby",
     "👧": "girl child", "👦": "boy child", "🧸": "teddy bear", "🎒": "school bag", "🏫": "school",
+    "🙏": "please", "🚫": "no", "❌": "no", "➡": "to", "➡️": "to", "✂": "cut", "✂️": "cut",
 }
+# Any other emoji is dropped. Its CLDR name was kept once, and read as words: "🙏" is "folded
+# hands", and "folded" says a garment is folded on a table, nobody wearing it (a bikini request
+# with 🙏 was allowed); "😊" added "smiling face with smiling eyes" to what the encoder read.
 
 _ZERO_WIDTH_EXTRA = {
     "\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u034f", "\u17b4", "\u17b5", "\u180e",
@@ -98,7 +102,7 @@ _COMBINING_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20
 _LEET: dict[str, str] = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a",
                          "$": "s", "!": "i", "€": "e"}
 
-_WORD_RE = re.compile(r"[\w@$!€'’-]+", re.UNICODE)
+_WORD_RE = re.compile(r"[\w@$!€|'’-]+", re.UNICODE)
 #: Combining marks that belong to the letter before them but that \w leaves out (Latin diacritics, Arabic
 #: harakat, Devanagari vowel signs and anusvara): a regex character-class body, shared with the lexicon.
 WORD_MARKS = "\u0300-\u036f\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
@@ -108,8 +112,10 @@ _SPACELESS = re.compile("[" + _SPACELESS_CHARS + "]")
 # may carry its combining marks ("बि*कि*नी", "क . प . ड़े"), and the last one a suffix written solid
 # ("b i k i n iyle", "م ل ا ب سها"; not in CJK or Hangul, where single syllables are words)
 _UNIT = r"(?:[^\W_][" + WORD_MARKS + r"]*|[@$])"
+_NEXT_UNIT = r"(?:[^\W_][" + WORD_MARKS + r"]*|[@$!])"  # "!" may stand for "i" after the first letter
 _SPACED_RE = re.compile(
-    r"(?<![^\W_])(?<![" + WORD_MARKS + r"])(?<![@$])" + _UNIT + r"(?:(?P<sep>[ .\-_*·•/|~+]{1,3})" + _UNIT + r"){2,}"
+    r"(?<![^\W_])(?<![" + WORD_MARKS + r"])(?<![@$])" + _UNIT
+    + r"(?:(?P<sep>[ .\-_*·•/|~+]{1,3})" + _NEXT_UNIT + r"){2,}"
     r"(?P<tail>[^\W\d_" + _SPACELESS_CHARS + r"](?:[^\W_]|[" + WORD_MARKS + r"])*)?"
     r"(?![^\W_]|[@$])")
 _RUN_RE = re.compile(r"([^\W\d_])\1{2,}")
@@ -169,6 +175,10 @@ class _TypoData:
     subs: dict[str, str]  # a vocab word with one letter (not the first) as "?" -> the word
     protect: frozenset[str]  # real words one edit from a vocab word, never repaired
     scripts: frozenset[str] = frozenset()  # sensitive words in Cyrillic, Greek, Arabic, Devanagari (3+ chars)
+    # what a leetspeak token may decode to: the vocabulary plus every Latin-script word (4+ letters) of the
+    # attire, nudity and removal lexicons ("baju", "kleren", "spoglia")
+    leet: frozenset[str] = frozenset()
+    script_deletes: dict[str, str] = field(default_factory=dict)  # a script term less one letter -> the term
 
 
 @functools.lru_cache(maxsize=1)
@@ -188,18 +198,34 @@ def _typo_data() -> _TypoData:
     # (6+ letters) of their multi-word terms, and the garments of removal.yaml (5+ letters)
     fuzzy: set[str] = set()
     scripts: set[str] = set()
+    script_terms: set[str] = set()  # one-word terms (not the words of a phrase, "только" of "только в белье")
+    leet: set[str] = set()
     for name, section, min_len in (("attire.yaml", "terms", 6), ("nudity.yaml", "terms", 6),
-                                   ("removal.yaml", "garments", 5)):
+                                   ("removal.yaml", "garments", 5), ("removal.yaml", "verbs", 99)):
         lex = yaml.safe_load(resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8"))
         for items in (lex.get(section) or {}).values():
             for term in items or []:
                 t = strip_accents(str(term).lower().rstrip("$"))
+                leet.update(x for x in t.split() if len(x) >= 4 and x.isascii() and x.isalpha())
+                if " " not in t and len(t) >= 6 and not t.isascii() and not _SPACELESS.search(t):
+                    script_terms.add(t)
                 for w in ([t] if " " not in t else [x for x in t.split() if len(x) >= 6]):
                     if len(w) >= min_len and w.isascii() and w.isalpha():
                         fuzzy.add(w)
                     elif len(w) >= 3 and not w.isascii() and not _SPACELESS.search(w):
                         scripts.add(w)
+    for name, section in (("evidence.yaml", "sheer"), ("sexualize.yaml", "terms")):
+        lex = yaml.safe_load(resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8"))
+        for items in (lex.get(section) or {}).values():
+            for term in items or []:
+                t = strip_accents(str(term).lower().rstrip("$"))
+                leet.update(x for x in t.split() if len(x) >= 3 and x.isascii() and x.isalpha())
     vocab = vocab | frozenset(fuzzy)
+    script_deletes: dict[str, str] = {}
+    for w in sorted(script_terms):  # not the last letter: many terms are stems ("футболк" is not "футбол")
+        if len(w) >= 7:
+            for i in range(len(w) - 1):
+                script_deletes.setdefault(w[:i] + w[i + 1:], w)
     deletes: dict[str, str] = {}
     subs: dict[str, str] = {}
     for w in sorted(vocab):
@@ -211,7 +237,7 @@ def _typo_data() -> _TypoData:
             if i > 0:  # one substituted letter (not the first): keyed with a wildcard
                 subs.setdefault(w[:i] + "?" + w[i + 1:], w)
     return _TypoData(fixes=fixes, vocab=vocab, deletes=deletes, subs=subs, protect=protect,
-                     scripts=frozenset(scripts))
+                     scripts=frozenset(scripts), leet=frozenset(leet) | vocab, script_deletes=script_deletes)
 
 
 def strip_accents(text: str) -> str:
@@ -263,6 +289,7 @@ def _regional_indicators(text: str, tricks: set[str]) -> str:
                    for c in text)
 
 
+_SKIN_TONE = re.compile("[\U0001f3fb-\U0001f3ff]")
 _MAYBE_EMOJI_RE = re.compile("[\u00a9\u00ae\u203c\u2049\u2122\u2139\u2190-\u2bff\u3030\u303d\u3297\u3299"
                              "\U0001f000-\U0001faff]")
 
@@ -283,10 +310,10 @@ def _emoji_to_words(text: str, tricks: set[str]) -> str:
         if word is None:
             word = _EMOJI_WORDS.get(e.replace("\ufe0f", ""))
         if word is None:
-            name = emoji.demojize(e, delimiters=("", ""))
-            word = re.sub(r"_?(?:(?:medium|light|dark)(?:-(?:light|dark))?_)?skin_tone", "", name)
-            word = word.replace("_", " ").replace(":", " ").strip()
-        else:
+            word = _EMOJI_WORDS.get(_SKIN_TONE.sub("", e))  # "🙏🏽" is "🙏"
+        if word is None:
+            word = ""
+        elif word not in ("please", "no", "to"):
             tricks.add("emoji")
         out.append(f" {word} " if word else " ")
         last = end
@@ -416,26 +443,63 @@ _NUMBER_UNIT_RE = re.compile(r"^\d+[a-z]{0,4}$")
 _LEET_MID_RE = re.compile(r"[a-z\u00c0-\u024f][" + re.escape("".join(_LEET)) + r"]+[a-z\u00c0-\u024f]")
 
 
+#: Characters that stand for more than one letter: "1" and "!" are "i" or "l" ("k13ren", "11ngerie").
+_LEET_ALT: dict[str, str] = {"1": "il", "!": "il", "6": "gb", "|": "li"}
+
+
+def _leet_candidates(core: str, limit: int = 64) -> list[str]:
+    """Every decoding of ``core``, the plain one first (at most ``limit``)."""
+    out = [""]
+    for c in core:
+        opts = _LEET_ALT.get(c) or _LEET.get(c, c)
+        out = [o + x for o in out for x in opts][:limit]
+    return out
+
+
+def _leet_target(cand: str, data: _TypoData) -> str | None:
+    """The sensitive word a decoded token stands for: itself, its spelling repair, or the repair of a
+    word with a suffix ("b1k1n1yle"); None if none."""
+    key = strip_accents(cand)
+    if key in data.leet:
+        return cand
+    # an inflected or suffixed form ("underklader" + "na", "spogli" + "ala"): up to four letters more
+    if any(key[:cut] in data.leet for cut in range(max(5, len(key) - 4), len(key))):
+        return cand
+    fixed = repair_token(key, data)
+    if fixed is not None:
+        return fixed
+    return None
+
+
 def _deleet(text: str, tricks: set[str]) -> str:
-    vocab = _typo_data().vocab
+    data = _typo_data()
 
     def decode(m: re.Match[str]) -> str:
         tok = m.group(0)
-        if not any(c in _LEET for c in tok) or _NUMBER_UNIT_RE.match(tok):
+        if not any(c in _LEET or c in _LEET_ALT for c in tok):
             return tok
         core = tok.strip("'’-")
         if not core or not any(c.isalpha() for c in core) or any(c.isalpha() and ord(c) > 0x24F for c in core):
             return tok
-        # a leet run between two letters ("s04ked", "7r4nsp4r3nt"), or a known word once decoded
-        mid = _LEET_MID_RE.search(core) is not None and sum(c.isalpha() for c in core) >= 2
-        decoded = "".join(_LEET.get(c, c) for c in core)
-        if decoded not in vocab and "1" in core:  # "1" also stands for "l" ("k13ren", "1ingerie")
-            alt = "".join("l" if c == "1" else _LEET.get(c, c) for c in core)
-            if alt in vocab:
-                decoded = alt
-        if mid or decoded in vocab:
+        trail = ""
+        if core.endswith("!") and len(core) > 2 and core[-2].isalpha() and "!" not in core[:-1]:
+            # "bikin!" may be "bikini", "wow!" is an exclamation: the mark is a letter only if that makes a word
+            trail = "!"
+        # a sensitive word once decoded (any reading of the ambiguous characters), even if it looks like a
+        # number with a unit ("84ju" is "baju"); a "!" at the end counts as a letter only then
+        for cand in _leet_candidates(core):
+            got = _leet_target(cand, data)
+            if got is not None:
+                tricks.add("leet")
+                return tok.replace(core, got)
+        if trail:
+            core = core[:-1]
+        if _NUMBER_UNIT_RE.match(core) or not any(c in _LEET for c in core):
+            return tok
+        # a leet run between two letters ("s04ked", "7r4nsp4r3nt"): decoded even if not a known word
+        if _LEET_MID_RE.search(core) is not None and sum(c.isalpha() for c in core) >= 2:
             tricks.add("leet")
-            return tok.replace(core, decoded)
+            return tok.replace(core, "".join(_LEET.get(c, c) for c in core))
         return tok
 
     return _WORD_RE.sub(decode, text)
@@ -487,8 +551,23 @@ def repair_token(key: str, data: _TypoData | None = None, *, protected: bool = T
         return None
     if key in data.fixes:
         return data.fixes[key]
-    if len(key) < 5 or not key.isascii() or not key.isalpha() or (protected and key in data.protect):
+    if len(key) < 4 or not key.isascii() or not key.isalpha() or (protected and key in data.protect):
         return None
+    for i in range(len(key) - 1):  # a letter doubled, even in a short word ("nuude")
+        if key[i] == key[i + 1] and (cand := key[:i] + key[i + 1:]) in data.vocab and len(cand) >= 4:
+            return cand
+    if len(key) == 4:  # four letters: only two of them swapped ("ndue")
+        for i in range(3):
+            if (sw := key[:i] + key[i + 1] + key[i] + key[i + 2:]) in data.vocab:
+                return sw
+        return None
+    # (A suffix rule, "biikniyle" -> "bikiniyle", was tried and dropped: it turned 420 real words of
+    # Zipf frequency 2-3 into sensitive ones, "gartenzaun" -> "garterzaun", "rozegrania" -> "rozebrania".)
+    return _repair_edit(key, data)
+
+
+def _repair_edit(key: str, data: _TypoData) -> str | None:
+    """The vocabulary word one edit from ``key`` (5+ letters), or None."""
     if key in data.deletes:  # a letter missing
         return data.deletes[key]
     for i in range(len(key)):  # a letter too many, or two letters swapped
@@ -524,6 +603,12 @@ def repair_script_token(tok: str, data: _TypoData | None = None) -> str | None:
     for i in range(len(tok) - 1):
         if tok[i] == tok[i + 1] and _starts_sensitive(cand := tok[:i] + tok[i + 1:], data.scripts, i):
             return cand
+    if tok in data.script_deletes:  # a letter missing from a sensitive word of 7+ letters ("рздень")
+        return data.script_deletes[tok]
+    if len(tok) >= 7:  # a stray letter, even the first, in a sensitive word of 6+ letters ("кбикини")
+        for i in range(len(tok)):
+            if (cand := tok[:i] + tok[i + 1:]) in data.script_deletes.values() and len(cand) >= 6:
+                return cand
     if len(tok) >= 5:
         for i in range(1, len(tok) - 1):  # the first letter is rarely the slip
             cand = tok[:i] + tok[i + 1] + tok[i] + tok[i + 2:]

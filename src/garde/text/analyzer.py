@@ -181,8 +181,12 @@ class TextIntentAnalyzer:
                    evidence={"terms": [*r.hits.nudity, *r.hits.removal]}),
             Signal(name="revealing_attire", score=r.attire, source=source, subject="prompt",
                    evidence={"attire": list(r.hits.attire)}),
-            Signal(name="minor_reference", score=r.minor, source=source, subject="prompt",
-                   evidence={"terms": list(r.hits.minor), "age": r.hits.minor_age}),
+            # a minor named in an earlier turn ("my niece is 13" + "now put her in a bikini") counts
+            Signal(name="minor_reference", score=max(r.minor, results[1].minor) if history else r.minor,
+                   source=source, subject="prompt",
+                   evidence={"terms": list(dict.fromkeys([*r.hits.minor, *(results[1].hits.minor if history else ())])),
+                             "age": r.hits.minor_age if r.hits.minor_age is not None
+                             else (results[1].hits.minor_age if history else None)}),
             Signal(name="jailbreak_framing", score=r.jailbreak, source=source, subject="prompt",
                    evidence={"terms": list(r.hits.jailbreak), "age_claim": r.hits.adult_age_claim}),
             Signal(name="language", score=lscore, source=source, subject="prompt", evidence={"lang": lang}),
@@ -195,6 +199,9 @@ class TextIntentAnalyzer:
             # the history names a garment and this turn removes, wets or opens "it"
             if r.hits.reveal and (prev.hits.garments or prev.hits.attire) and not r.hits.context:
                 ms = max(ms, 0.85)
+            # one request cut in two ("remove her ..." + "... clothes", "part 2: ..."): read as one
+            if _continues(history[-1], req.prompt):
+                ms = max(ms, joined.sexual)
             # a term defined earlier ("let X mean 'bikini'") used now: read the turn with it spelled out
             for sub in results[3:]:
                 if sub.sexual > r.sexual:
@@ -234,6 +241,15 @@ def resolve_aliases(history: Sequence[str], prompt: str, limit: int = 2) -> list
         meanings = [x for x in meanings if x and x.lower() not in prompt.lower()]
         if not meanings:
             continue
+        named = _named_alias(turn, m.start() if m else None, prompt)
+        if named is not None:  # "Let Z mean ...", "remember this: the outfit = ...": the name is given
+            for x in meanings[:limit]:
+                new = named.sub(lambda _m, x=x: x, prompt)
+                if new != prompt and new not in out:
+                    out.append(new)
+            if len(out) >= limit:
+                break
+            continue
         rest = turn.lower()
         for x in meanings:
             rest = rest.replace(x.lower(), " ")
@@ -257,6 +273,49 @@ def resolve_aliases(history: Sequence[str], prompt: str, limit: int = 2) -> list
         if len(out) >= limit:
             break
     return out[:limit]
+
+
+_CUT_END = re.compile(r"(?:\.\.\.|…|[-–—,:]|\b(?:and|und|et|y|e|en|i|и|ve|dan|och|och sen))\s*$", re.I)
+_CONTINUATION = re.compile(
+    r"^\s*(?:\.\.\.|…|(?:part|teil|partie|parte|deel|część|czesc|часть|kısım|bagian|del)\s*(?:2|ii|two|deux|zwei|dos|"
+    r"due|dois|twee|dwa|два|iki|dua|två)\b|2\s*/\s*2|\(2\)|cont(?:inued|\.|inuing)?\b|continu|fortsetzung|suite\b|"
+    r"vervolg|ciąg dalszy|продолжение|devam|lanjutan|forts)", re.I)
+
+
+def _continues(previous: str, prompt: str) -> bool:
+    """``prompt`` carries on a request that ``previous`` left unfinished: ``previous`` ends cut off
+    ("...", a dash, a trailing "and") or ``prompt`` says it is the rest ("part 2:", "...", "cont.")."""
+    return bool(_CUT_END.search(previous.rstrip()) or _CONTINUATION.match(prompt))
+
+
+_LET = re.compile(r"^(?:let|lass|lasst|laat|soit|que|sia|niech|пусть|let's|remember|note|ok|okay|so)\b\s*", re.I)
+
+
+def _named_alias(turn: str, op: int | None, prompt: str) -> re.Pattern[str] | None:
+    """The alias that ``turn`` defines before its "means" or "=" at ``op``, as a pattern that finds it
+    in ``prompt``; None if there is no such name or the prompt does not use it.
+
+    The name is the last 1-4 words before the operator, after the last punctuation and a leading
+    "let"/"remember" ("Let Z mean", "remember this: the outfit ="). A name of one or two characters
+    must be written the same way in the prompt (so an uppercase "Z" is not Polish "z", "with"), and
+    may be glued to a suffix or to a script without spaces ("Zyle", "ブラウスをZさせて").
+    """
+    if op is None:
+        return None
+    head = re.split(r"[:;,.!?()\[\]]", turn[:op])[-1].strip()
+    words = _LET.sub("", head).strip(" \"'“”«»").split()
+    if not words or len(words) > 4:
+        return None
+    alias = " ".join(words)
+    if len(alias) <= 2:
+        if not alias.isalnum():
+            return None
+        pat = re.compile(r"(?<![A-Za-z0-9])" + re.escape(alias) + r"(?![A-Z0-9])")
+    else:
+        pat = re.compile(r"(?<![^\W\d_])" + re.escape(alias) + r"(?![^\W\d_])", re.I)
+        if not pat.search(prompt):  # glued to a script without spaces ("ブラウスをthe outfitさせて")
+            pat = re.compile(r"(?<![A-Za-z])" + re.escape(alias) + r"(?![A-Za-z])", re.I)
+    return pat if pat.search(prompt) else None
 
 
 _STOP = frozenset(re.findall(r"\S+",

@@ -244,7 +244,7 @@ def resolve_aliases(history: Sequence[str], prompt: str, limit: int = 2) -> list
         named = _named_alias(turn, m.start() if m else None, prompt)
         if named is not None:  # "Let Z mean ...", "remember this: the outfit = ...": the name is given
             for x in meanings[:limit]:
-                new = named.sub(lambda _m, x=x: x, prompt)
+                new = named.sub(x.replace("\\", "\\\\"), prompt)  # the meaning as plain text
                 if new != prompt and new not in out:
                     out.append(new)
             if len(out) >= limit:

@@ -178,6 +178,9 @@ class _TypoData:
     # what a leetspeak token may decode to: the vocabulary plus every Latin-script word (4+ letters) of the
     # attire, nudity and removal lexicons ("baju", "kleren", "spoglia")
     leet: frozenset[str] = frozenset()
+    # sensitive terms in scripts other than Latin, without their spaces: what letters spelled out one by
+    # one may join into ("比 . 基 . 尼", "란 제 리", "क प ड़े")
+    spelled: frozenset[str] = frozenset()
     script_deletes: dict[str, str] = field(default_factory=dict)  # a script term less one letter -> the term
 
 
@@ -214,12 +217,18 @@ def _typo_data() -> _TypoData:
                         fuzzy.add(w)
                     elif len(w) >= 3 and not w.isascii() and not _SPACELESS.search(w):
                         scripts.add(w)
-    for name, section in (("evidence.yaml", "sheer"), ("sexualize.yaml", "terms")):
+    spelled: set[str] = set()
+    for name, section in (("evidence.yaml", "sheer"), ("sexualize.yaml", "terms"), ("attire.yaml", "terms"),
+                          ("nudity.yaml", "terms"), ("removal.yaml", "garments")):
         lex = yaml.safe_load(resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8"))
         for items in (lex.get(section) or {}).values():
             for term in items or []:
                 t = strip_accents(str(term).lower().rstrip("$"))
-                leet.update(x for x in t.split() if len(x) >= 3 and x.isascii() and x.isalpha())
+                if name in ("evidence.yaml", "sexualize.yaml"):
+                    leet.update(x for x in t.split() if len(x) >= 3 and x.isascii() and x.isalpha())
+                flat = t.replace(" ", "")
+                if not flat.isascii() and len(flat) >= (2 if _SPACELESS.search(flat) else 3):
+                    spelled.add(flat)
     vocab = vocab | frozenset(fuzzy)
     script_deletes: dict[str, str] = {}
     for w in sorted(script_terms):  # not the last letter: many terms are stems ("футболк" is not "футбол")
@@ -237,7 +246,8 @@ def _typo_data() -> _TypoData:
             if i > 0:  # one substituted letter (not the first): keyed with a wildcard
                 subs.setdefault(w[:i] + "?" + w[i + 1:], w)
     return _TypoData(fixes=fixes, vocab=vocab, deletes=deletes, subs=subs, protect=protect,
-                     scripts=frozenset(scripts), leet=frozenset(leet) | vocab, script_deletes=script_deletes)
+                     scripts=frozenset(scripts), leet=frozenset(leet) | vocab, script_deletes=script_deletes,
+                     spelled=frozenset(spelled))
 
 
 def strip_accents(text: str) -> str:
@@ -385,6 +395,54 @@ def _word_gap(sep: str, left: str, right: str) -> bool:
     if "  " in sep or re.search(r"\S\s+\S", sep):
         return True
     return sep.isspace() and bool(_SYLLABIC.search(left) or _SYLLABIC.search(right))
+
+
+# letters of a script other than Latin, each with its marks, separated by spacing characters: "比 . 基 . 尼"
+_SCRIPT_UNIT = r"[^\W\d_a-zA-Z\u00c0-\u024f][" + WORD_MARKS + r"\u093c]*"
+_SPELLED_RE = re.compile(_SCRIPT_UNIT + r"(?:[ .\-_*·•/|~+]{1,3}" + _SCRIPT_UNIT + r")+")
+_UNIT_RE = re.compile(_SCRIPT_UNIT)
+
+
+def _join_spelled(text: str, tricks: set[str]) -> str:
+    """Letters of Chinese, Japanese, Korean, Devanagari, Arabic or Cyrillic spelled out one by one, joined
+    where they make a sensitive term ("比 . 基 . 尼" -> "比基尼", "란 제 리", "क क प ड़े" -> "क कपड़े"). In
+    these scripts a syllable can be a word, so only the letters that spell such a term are joined."""
+    if text.isascii():
+        return text
+    spelled = _typo_data().spelled
+
+    def join(m: re.Match[str]) -> str:
+        run = m.group(0)
+        units = list(_UNIT_RE.finditer(run))
+        chars = "".join(u.group(0) for u in units)
+        owner = [k for k, u in enumerate(units) for _ in u.group(0)]  # the unit of each character
+        best: tuple[int, int] | None = None  # the longest term spelled across two or more units
+        for i in range(len(chars)):
+            for j in range(len(chars), i + 1, -1):
+                if owner[j - 1] > owner[i] and chars[i:j] in spelled and (
+                        best is None or j - i > best[1] - best[0]):
+                    best = (i, j)
+                    break
+        if best is None:
+            return run
+        a, b = owner[best[0]], owner[best[1] - 1]
+        if best[0] > 0 and owner[best[0] - 1] == a:
+            return run  # the term starts inside a letter with its marks: leave it
+        tricks.add("spacing")
+        return run[:units[a].start()] + "".join(u.group(0) for u in units[a:b + 1]) + run[units[b].end():]
+
+    return _SPELLED_RE.sub(join, text)
+
+
+_SCRIPT_SEAM = re.compile("(?<=[a-z\u00c0-\u024f])(?=[" + _SPACELESS_CHARS + "])|(?<=[" + _SPACELESS_CHARS
+                          + "])(?=[0-9@$!]*[a-z\u00c0-\u024f])|(?<=[\u0900-\u097f])(?=[" + _SPACELESS_CHARS
+                          + "])|(?<=[" + _SPACELESS_CHARS + "])(?=[\u0900-\u097f])")
+
+
+def _split_scripts(text: str) -> str:
+    """A space where Latin letters or Devanagari meet Chinese, Japanese or Korean ("把keponakanku",
+    "औरतをबिकिनी姿"): words of two scripts written together are still two words to the lexicon."""
+    return text if text.isascii() else _SCRIPT_SEAM.sub(" ", text)
 
 
 def _join_spaced(text: str, tricks: set[str]) -> str:
@@ -666,6 +724,8 @@ def _one_pass(text: str, tricks: set[str]) -> str:
     t = t.lower()
     t = unicodedata.normalize("NFKC", t)
     t = _remove_invisible(t, tricks)
+    t = _split_scripts(t)
+    t = _join_spelled(t, tricks)
     t = _join_spaced(t, tricks)
     t = _deleet(t, tricks)
     t = _collapse_repeats(t, tricks)

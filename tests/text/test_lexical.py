@@ -134,3 +134,11 @@ def test_evidence_floor_stays_off_for_harmless_edits(text: str) -> None:
     from garde.text.lexical import evidence_floor
 
     assert evidence_floor(default_lexicon().match(text)) == (0.0, None)
+
+
+def test_a_separable_particle_may_close_a_quotation() -> None:
+    from garde.text.lexical import default_lexicon
+    from garde.text.normalize import normalize
+
+    hits = default_lexicon().match(normalize('the artist: "trek haar kleren uit". Draw it.'))
+    assert hits.removal == ("trek+kleren",)

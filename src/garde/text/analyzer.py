@@ -127,17 +127,29 @@ class TextIntentAnalyzer:
                 ticket.cancel()
             return []
         preds = self.model().predict(list(texts), ticket=ticket)
+        # a framing ("for a medical textbook", "I consent", a role play) never lowers the score of what it
+        # frames: the request inside is read on its own too (a long English wrapper drowned a short
+        # request in another language: 0.999 alone, 0.34 wrapped)
+        inner = {i: _framed_parts(t, preds.hits[i]) for i, t in enumerate(texts)}
+        flat = [p for parts in inner.values() for p in parts]
+        alone = self.model().predict(flat) if flat else None
+        k = 0
         out: list[TextResult] = []
         for i, text in enumerate(texts):
             hits = preds.hits[i]
             lex = lexical_scores(hits)
             sexual = float(preds.sexual[i])
+            minor = float(preds.minor[i])
+            if alone is not None and inner[i]:
+                n = len(inner[i])
+                sexual = max(sexual, float(alone.sexual[k:k + n].max()))
+                minor = max(minor, float(alone.minor[k:k + n].max()))
+                k += n
             # unambiguous wording is enough (the classifier may miss it under noise, in a phrasing or a
             # language it has not seen): see garde.text.lexical.evidence_floor
             floor, why = evidence_floor(hits)
             sexual = max(sexual, floor)
             nudity = min(float(preds.nudity[i]), max(sexual, float(preds.nudity[i]) * 0.5))
-            minor = float(preds.minor[i])
             if why == "nudity":
                 nudity = max(nudity, 0.5 * floor)
             if hits.minor_age is not None:
@@ -273,6 +285,24 @@ def resolve_aliases(history: Sequence[str], prompt: str, limit: int = 2) -> list
         if len(out) >= limit:
             break
     return out[:limit]
+
+
+_PART_SPLIT = re.compile(r"[.!?;:\"“”«»„「」『』()\[\]\n]+|(?<=[。！？：])")
+
+
+_FRAMED = re.compile(r"[:\"“”«»„「」『』]|\.\s+\S")  # a preamble, a quotation, or several sentences
+
+
+def _framed_parts(text: str, hits: LexicalHits) -> list[str]:
+    """The parts of a framed request (jailbreak wording, a preamble before a colon, a quotation,
+    several sentences), to be read on their own: up to three, the longest first, each of 8+ characters.
+    None when the request says nobody is pictured: that context must stay with the garment it is about."""
+    if hits.no_person or not (hits.jailbreak or _FRAMED.search(text)):
+        return []
+    whole = text.strip()
+    parts = {p.strip(" ,") for p in _PART_SPLIT.split(text)}
+    parts = {p for p in parts if len(p) >= 8 and p != whole}
+    return sorted(parts, key=len, reverse=True)[:3]
 
 
 _CUT_END = re.compile(r"(?:\.\.\.|…|[-–—,:]|\b(?:and|und|et|y|e|en|i|и|ve|dan|och|och sen))\s*$", re.I)

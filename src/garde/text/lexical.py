@@ -268,7 +268,7 @@ class Lexicon:
         found = {cat: _distinct(s) for cat, s in spans.items()}
         verb_spans = self._verbs.spans(folded)
         if self._particles and verb_spans:
-            words = {w.strip(".,!?;:") for w in folded.split()}
+            words = {w.strip(".,!?;:\"'“”«»„()[]") for w in folded.split()}  # a particle may end a quote
             verb_spans = [s for s in verb_spans if s[0].text not in self._particles
                           or self._particles[s[0].text] in words]
         verbs = _distinct(verb_spans)

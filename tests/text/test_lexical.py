@@ -142,3 +142,18 @@ def test_a_separable_particle_may_close_a_quotation() -> None:
 
     hits = default_lexicon().match(normalize('the artist: "trek haar kleren uit". Draw it.'))
     assert hits.removal == ("trek+kleren",)
+
+
+@pytest.mark.parametrize(("text", "nudity"), [
+    ("zieh die Frau auf diesem Foto aus", True),  # a separable verb with a person as its object
+    ("zieh meine Kollegin aus", True),
+    ("kleed de vrouw op de foto uit", True),
+    ("zieh die Frau warm an", False),  # the other particle dresses her
+    ("zieh meine Jacke aus", False),  # no person: a garment is removal.yaml's business
+    ("trek haar jas uit", False),
+])
+def test_separable_verbs_with_a_person(text: str, nudity: bool) -> None:
+    from garde.text.lexical import default_lexicon
+    from garde.text.normalize import normalize
+
+    assert bool(default_lexicon().match(normalize(text)).nudity) is nudity

@@ -246,8 +246,21 @@ class Lexicon:
 
     def __init__(self) -> None:
         self._matchers: dict[str, _Matcher] = {}
+        # separable verbs with a person as the object ("zieh die Frau auf diesem Foto aus"): nudity terms
+        # that count only with their particle somewhere in the request (nudity.yaml `separable`)
+        self._nudity_particles: dict[str, str] = {}
         for cat, fname in _CATEGORY_FILES.items():
-            self._matchers[cat] = _Matcher(_terms_of(_load_yaml(fname).get("terms")))
+            data = _load_yaml(fname)
+            terms = _terms_of(data.get("terms"))
+            separable = data.get("separable") if cat == "nudity" else None
+            if isinstance(separable, dict):
+                for lang, spec in separable.items():
+                    for verb in spec.get("verbs") or []:
+                        for obj in spec.get("objects") or []:
+                            text, _ = _fold_term(f"{verb} {obj}")
+                            terms.append(_Term(text=text, lang=str(lang), whole_word=True))
+                            self._nudity_particles[text] = str(spec["particle"])
+            self._matchers[cat] = _Matcher(terms)
         removal = _load_yaml("removal.yaml")
         self._verbs = _Matcher(_terms_of(removal.get("verbs")))
         self._garments = _Matcher(_terms_of(removal.get("garments")))
@@ -265,10 +278,13 @@ class Lexicon:
         norm = text if isinstance(text, Normalized) else normalize(text)
         folded = norm.folded
         spans = {cat: m.spans(folded) for cat, m in self._matchers.items()}
+        words = {w.strip(".,!?;:\"'“”«»„()[]") for w in folded.split()}  # a particle may end a quote
+        if self._nudity_particles and spans["nudity"]:
+            spans["nudity"] = [s for s in spans["nudity"] if s[0].text not in self._nudity_particles
+                               or self._nudity_particles[s[0].text] in words]
         found = {cat: _distinct(s) for cat, s in spans.items()}
         verb_spans = self._verbs.spans(folded)
         if self._particles and verb_spans:
-            words = {w.strip(".,!?;:\"'“”«»„()[]") for w in folded.split()}  # a particle may end a quote
             verb_spans = [s for s in verb_spans if s[0].text not in self._particles
                           or self._particles[s[0].text] in words]
         verbs = _distinct(verb_spans)

@@ -178,6 +178,7 @@ class _TypoData:
     # what a leetspeak token may decode to: the vocabulary plus every Latin-script word (4+ letters) of the
     # attire, nudity and removal lexicons ("baju", "kleren", "spoglia")
     leet: frozenset[str] = frozenset()
+    garment_words: frozenset[str] = frozenset()  # the one-word attire terms of 6+ letters ("bikini", "lingerie")
     # sensitive terms in scripts other than Latin, without their spaces: what letters spelled out one by
     # one may join into ("比 . 基 . 尼", "란 제 리", "क प ड़े")
     spelled: frozenset[str] = frozenset()
@@ -203,6 +204,7 @@ def _typo_data() -> _TypoData:
     scripts: set[str] = set()
     script_terms: set[str] = set()  # one-word terms (not the words of a phrase, "только" of "только в белье")
     leet: set[str] = set()
+    garment_words: set[str] = set()
     for name, section, min_len in (("attire.yaml", "terms", 6), ("nudity.yaml", "terms", 6),
                                    ("removal.yaml", "garments", 5), ("removal.yaml", "verbs", 99)):
         lex = yaml.safe_load(resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8"))
@@ -212,6 +214,8 @@ def _typo_data() -> _TypoData:
                 leet.update(x for x in t.split() if len(x) >= 4 and x.isascii() and x.isalpha())
                 if " " not in t and len(t) >= 6 and not t.isascii() and not _SPACELESS.search(t):
                     script_terms.add(t)
+                if name == "attire.yaml" and " " not in t and len(t) >= 6 and t.isascii() and t.isalpha():
+                    garment_words.add(t)
                 for w in ([t] if " " not in t else [x for x in t.split() if len(x) >= 6]):
                     if len(w) >= min_len and w.isascii() and w.isalpha():
                         fuzzy.add(w)
@@ -247,7 +251,7 @@ def _typo_data() -> _TypoData:
                 subs.setdefault(w[:i] + "?" + w[i + 1:], w)
     return _TypoData(fixes=fixes, vocab=vocab, deletes=deletes, subs=subs, protect=protect,
                      scripts=frozenset(scripts), leet=frozenset(leet) | vocab, script_deletes=script_deletes,
-                     spelled=frozenset(spelled))
+                     spelled=frozenset(spelled), garment_words=frozenset(garment_words))
 
 
 def strip_accents(text: str) -> str:
@@ -691,13 +695,32 @@ def _repair_typos(text: str, tricks: set[str]) -> str:
 
     def fix(m: re.Match[str]) -> str:
         tok = m.group(0)
-        got = repair_token(tok if tok.isascii() else strip_accents(tok), data)
+        key = tok if tok.isascii() else strip_accents(tok)
+        got = repair_token(key, data)
+        if got is None:
+            got = _repair_with_case_ending(key, data)
         if got is None:
             return tok
         tricks.add("typo")
         return got
 
     return _WORD_RE.sub(fix, text)
+
+
+# Turkish "with" endings ("bikiniyle", "iç çamaşırıyla"): the word before them may be misspelled too
+_TR_WITH = ("yle", "yla", "iyle", "iyla", "ile", "ila")
+
+
+def _repair_with_case_ending(key: str, data: _TypoData) -> str | None:
+    """A misspelled garment with a Turkish "with" ending ("biikniyle" -> "bikiniyle"): the stem is
+    repaired only into one of the one-word attire terms (6+ letters) of the lexicon, never into any
+    other word (a general stem-and-ending repair turned hundreds of real words into sensitive ones)."""
+    for ending in _TR_WITH:
+        if key.endswith(ending) and len(key) - len(ending) >= 5:
+            got = repair_token(stem := key[:-len(ending)], data)
+            if got is not None and got in data.garment_words and got != stem:
+                return got + ending
+    return None
 
 
 def _ascii_digits(text: str) -> str:

@@ -108,7 +108,8 @@ class _BatchPrimed:
         if not missing and ticket is not None:
             ticket.cancel()  # served from the cache: no encoder call to announce
         if missing:
-            got = self._inner.classify(missing, with_language=with_language, ticket=ticket)
+            extra = {"ticket": ticket} if ticket is not None else {}  # an analyser without tickets works too
+            got = self._inner.classify(missing, with_language=with_language, **extra)
             with self._lock:
                 self._cache.update({(t, with_language): r for t, r in zip(missing, got, strict=True)})
         with self._lock:

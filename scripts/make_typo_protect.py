@@ -26,9 +26,11 @@ MIN_ZIPF = 3.0
 
 
 def _inflection(word: str, target: str) -> bool:
-    """``word`` is a form of ``target`` itself (an ending added, dropped or changed: "bagnate" for
-    "bagnata", "ausschnitte" for "ausschnitt"): repairing it is right, so it is not protected."""
-    return word.startswith(target) or target.startswith(word) or word[:-1] == target[:-1]
+    """``word`` is a form of ``target`` itself (an ending added or dropped: "ausschnitte" for
+    "ausschnitt"): repairing it is right, so it is not protected. A changed last letter is not
+    enough: "garten" (garden) is not a form of "garter", nor "spoglie" (remains) of "spoglia"; a
+    true inflection protected this way ("bagnate") still meets the lexicon's stem ("bagnat")."""
+    return word.startswith(target) or target.startswith(word)
 
 
 def build() -> str:

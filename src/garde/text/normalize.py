@@ -36,6 +36,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -183,6 +184,7 @@ class _TypoData:
     # one may join into ("比 . 基 . 尼", "란 제 리", "क प ड़े")
     spelled: frozenset[str] = frozenset()
     script_deletes: dict[str, str] = field(default_factory=dict)  # a script term less one letter -> the term
+    script_long: frozenset[str] = frozenset()  # the terms behind script_deletes (one word, 7+ letters)
 
 
 @functools.lru_cache(maxsize=1)
@@ -205,10 +207,15 @@ def _typo_data() -> _TypoData:
     script_terms: set[str] = set()  # one-word terms (not the words of a phrase, "только" of "только в белье")
     leet: set[str] = set()
     garment_words: set[str] = set()
+    @functools.cache
+    def lexicon(name: str) -> dict[str, Any]:  # each file parsed once, however many sections are read
+        loaded: dict[str, Any] = yaml.safe_load(
+            resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8"))
+        return loaded
+
     for name, section, min_len in (("attire.yaml", "terms", 6), ("nudity.yaml", "terms", 6),
                                    ("removal.yaml", "garments", 5), ("removal.yaml", "verbs", 99)):
-        lex = yaml.safe_load(resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8"))
-        for items in (lex.get(section) or {}).values():
+        for items in (lexicon(name).get(section) or {}).values():
             for term in items or []:
                 t = strip_accents(str(term).lower().rstrip("$"))
                 leet.update(x for x in t.split() if len(x) >= 4 and x.isascii() and x.isalpha())
@@ -224,8 +231,7 @@ def _typo_data() -> _TypoData:
     spelled: set[str] = set()
     for name, section in (("evidence.yaml", "sheer"), ("sexualize.yaml", "terms"), ("attire.yaml", "terms"),
                           ("nudity.yaml", "terms"), ("removal.yaml", "garments")):
-        lex = yaml.safe_load(resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8"))
-        for items in (lex.get(section) or {}).values():
+        for items in (lexicon(name).get(section) or {}).values():
             for term in items or []:
                 t = strip_accents(str(term).lower().rstrip("$"))
                 if name in ("evidence.yaml", "sexualize.yaml"):
@@ -235,10 +241,10 @@ def _typo_data() -> _TypoData:
                     spelled.add(flat)
     vocab = vocab | frozenset(fuzzy)
     script_deletes: dict[str, str] = {}
-    for w in sorted(script_terms):  # not the last letter: many terms are stems ("футболк" is not "футбол")
-        if len(w) >= 7:
-            for i in range(len(w) - 1):
-                script_deletes.setdefault(w[:i] + w[i + 1:], w)
+    script_long = frozenset(w for w in script_terms if len(w) >= 7)
+    for w in sorted(script_long):  # not the last letter: many terms are stems ("футболк" is not "футбол")
+        for i in range(len(w) - 1):
+            script_deletes.setdefault(w[:i] + w[i + 1:], w)
     deletes: dict[str, str] = {}
     subs: dict[str, str] = {}
     for w in sorted(vocab):
@@ -251,6 +257,7 @@ def _typo_data() -> _TypoData:
                 subs.setdefault(w[:i] + "?" + w[i + 1:], w)
     return _TypoData(fixes=fixes, vocab=vocab, deletes=deletes, subs=subs, protect=protect,
                      scripts=frozenset(scripts), leet=frozenset(leet) | vocab, script_deletes=script_deletes,
+                     script_long=script_long,
                      spelled=frozenset(spelled), garment_words=frozenset(garment_words))
 
 
@@ -667,9 +674,9 @@ def repair_script_token(tok: str, data: _TypoData | None = None) -> str | None:
             return cand
     if tok in data.script_deletes:  # a letter missing from a sensitive word of 7+ letters ("рздень")
         return data.script_deletes[tok]
-    if len(tok) >= 7:  # a stray letter, even the first, in a sensitive word of 6+ letters ("кбикини")
+    if len(tok) >= 8:  # a stray letter, even the first, in a sensitive word of 7+ letters
         for i in range(len(tok)):
-            if (cand := tok[:i] + tok[i + 1:]) in data.script_deletes.values() and len(cand) >= 6:
+            if (cand := tok[:i] + tok[i + 1:]) in data.script_long:
                 return cand
     if len(tok) >= 5:
         for i in range(1, len(tok) - 1):  # the first letter is rarely the slip

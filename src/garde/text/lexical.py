@@ -278,15 +278,11 @@ class Lexicon:
         norm = text if isinstance(text, Normalized) else normalize(text)
         folded = norm.folded
         spans = {cat: m.spans(folded) for cat, m in self._matchers.items()}
-        words = {w.strip(".,!?;:\"'“”«»„()[]") for w in folded.split()}  # a particle may end a quote
-        if self._nudity_particles and spans["nudity"]:
-            spans["nudity"] = [s for s in spans["nudity"] if s[0].text not in self._nudity_particles
-                               or self._nudity_particles[s[0].text] in words]
+        # separable verbs count only with their particle in the request: nudity terms ("zieh die frau"
+        # + "aus") and removal verbs ("zieh" + "aus")
+        spans["nudity"] = _with_particles(spans["nudity"], self._nudity_particles, folded)
         found = {cat: _distinct(s) for cat, s in spans.items()}
-        verb_spans = self._verbs.spans(folded)
-        if self._particles and verb_spans:
-            verb_spans = [s for s in verb_spans if s[0].text not in self._particles
-                          or self._particles[s[0].text] in words]
+        verb_spans = _with_particles(self._verbs.spans(folded), self._particles, folded)
         verbs = _distinct(verb_spans)
         garment_spans = self._garments.spans(folded)
         garments = _distinct(garment_spans)
@@ -341,6 +337,16 @@ class Lexicon:
             tricks=norm.tricks,
             langs=frozenset(langs),
         )
+
+
+def _with_particles(spans: list[tuple[_Term, int, int]], particles: dict[str, str],
+                    folded: str) -> list[tuple[_Term, int, int]]:
+    """``spans`` less the terms of ``particles`` whose particle is not a word of ``folded`` (the words
+    are only read when such a term is there)."""
+    if not any(s[0].text in particles for s in spans):
+        return spans
+    words = {w.strip(".,!?;:\"'“”«»„()[]") for w in folded.split()}  # a particle may end a quote
+    return [s for s in spans if s[0].text not in particles or particles[s[0].text] in words]
 
 
 def _near(text: str, a: tuple[int, int], b: tuple[int, int], max_words: int = 2, max_chars: int = 16) -> bool:

@@ -60,18 +60,15 @@ class Ticket:
 
     __slots__ = ("_owner", "open")
 
-    def __init__(self, owner: Coalescer[Any, Any] | None) -> None:
+    def __init__(self, owner: Coalescer[Any, Any]) -> None:
         self._owner = owner
-        self.open = owner is not None
+        self.open = True
 
     def cancel(self) -> None:
         """Withdraw the announcement if the call has not happened (a no-op after it)."""
-        owner = self._owner
-        if owner is None:
-            return
-        with owner._lock:
-            owner._use(self)
-            owner._joined.notify_all()
+        with self._owner._lock:
+            self._owner._use(self)
+            self._owner._joined.notify_all()
 
 
 class Coalescer(Generic[T, R]):

@@ -143,10 +143,11 @@ class Guard:
             prepare(a, ctx)
         return active
 
-    def _run(self, ctx: AnalysisContext, active: Sequence[Analyzer] | None = None,
+    def _run(self, ctx: AnalysisContext, active: Sequence[Analyzer],
              ) -> tuple[list[Signal], list[AnalyzerFailure], dict[str, float]]:
+        """Run the ``active`` analysers on ``ctx``, then close it (whatever they registered there)."""
         try:
-            return self._run_active(ctx, self._active(ctx) if active is None else active)
+            return self._run_active(ctx, active)
         finally:
             ctx.close()
 

@@ -182,6 +182,7 @@ class TextIntentAnalyzer:
             texts += resolve_aliases(history, req.prompt)
         results = self.classify(texts, with_language=False, ticket=ctx.shared.get(_TICKET))
         r = results[0]
+        earlier = results[1] if history else None  # the earlier turns, read together
         lang, lscore = detect_language(req.prompt)
         source = f"{self.name}@{self.version}"
         tricks = list(r.tricks)
@@ -194,11 +195,11 @@ class TextIntentAnalyzer:
             Signal(name="revealing_attire", score=r.attire, source=source, subject="prompt",
                    evidence={"attire": list(r.hits.attire)}),
             # a minor named in an earlier turn ("my niece is 13" + "now put her in a bikini") counts
-            Signal(name="minor_reference", score=max(r.minor, results[1].minor) if history else r.minor,
+            Signal(name="minor_reference", score=max(r.minor, earlier.minor if earlier else 0.0),
                    source=source, subject="prompt",
-                   evidence={"terms": list(dict.fromkeys([*r.hits.minor, *(results[1].hits.minor if history else ())])),
-                             "age": r.hits.minor_age if r.hits.minor_age is not None
-                             else (results[1].hits.minor_age if history else None)}),
+                   evidence={"terms": list(dict.fromkeys([*r.hits.minor, *(earlier.hits.minor if earlier else ())])),
+                             "age": r.hits.minor_age if r.hits.minor_age is not None or earlier is None
+                             else earlier.hits.minor_age}),
             Signal(name="jailbreak_framing", score=r.jailbreak, source=source, subject="prompt",
                    evidence={"terms": list(r.hits.jailbreak), "age_claim": r.hits.adult_age_claim}),
             Signal(name="language", score=lscore, source=source, subject="prompt", evidence={"lang": lang}),

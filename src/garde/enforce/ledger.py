@@ -212,6 +212,12 @@ def _order(r: Any) -> tuple[Any, ...]:
     return (r.id,)
 
 
+#: find()'s SQL on PostgreSQL by (table, equality keys and whether each is NULL, at-most keys).
+_PG_FIND: dict[tuple[str, tuple[tuple[str, bool], ...], tuple[str, ...]], str] = {}
+#: add()'s INSERT on PostgreSQL by table.
+_PG_ADD: dict[str, str] = {}
+
+
 class SqlLedger:
     """The ledger in SQLite or PostgreSQL."""
 
@@ -235,9 +241,20 @@ class SqlLedger:
         return cls(**kw)
 
     def add(self, rec: R) -> R:
-        values = {f.name: getattr(rec, f.name) for f in dataclasses.fields(rec)}
-        with self.db.begin() as conn:
-            conn.execute(_TABLES[type(rec)].insert().values(**self._encode(values)))
+        values = self._encode({f.name: getattr(rec, f.name) for f in dataclasses.fields(rec)})
+        table = _TABLES[type(rec)]
+        if self.db.is_sqlite:
+            with self.db.begin() as conn:
+                conn.execute(table.insert().values(**values))
+            return rec
+        # on psycopg directly (one round trip): a blocked check adds a strike and an audit event
+        sql = _PG_ADD.get(table.name)
+        if sql is None:
+            cols = [table.c[k].name for k in values]
+            sql = _PG_ADD[table.name] = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
+                                         f"VALUES ({', '.join(f'%({c})s' for c in cols)})")
+        with self.db.driver(autocommit=True) as conn:
+            conn.execute(sql, values)
         return rec
 
     def get(self, cls: type[R], rec_id: str) -> R:
@@ -250,13 +267,34 @@ class SqlLedger:
 
     def find(self, cls: type[R], *, at_most: Mapping[str, Any] | None = None, **eq: Any) -> list[R]:
         table = _TABLES[cls]
+        at_most = at_most or {}
+        if not self.db.is_sqlite:
+            return self._find_pg(cls, table, at_most, eq)
         q = select(table)
         for k, v in eq.items():
             q = q.where(table.c[k].is_(None) if v is None else table.c[k] == v)
-        for k, v in (at_most or {}).items():
+        for k, v in at_most.items():
             q = q.where(table.c[k] <= self._encode({k: v})[k])
         with self.db.read() as conn:
             rows = conn.execute(q).all()
+        return sorted((self._decode(cls, r) for r in rows), key=_order)
+
+    def _find_pg(self, cls: type[R], table: Table, at_most: Mapping[str, Any], eq: Mapping[str, Any]) -> list[R]:
+        """:meth:`find` on psycopg directly, one round trip: the enforcer asks it on every check
+        (is this actor suspended?), and SQLAlchemy's statement building and execution were most
+        of that question's CPU."""
+        from psycopg.rows import namedtuple_row
+
+        key = (table.name, tuple((k, eq[k] is None) for k in eq), tuple(at_most))
+        sql = _PG_FIND.get(key)
+        if sql is None:
+            where = [f"{table.c[k].name} IS NULL" if none else f"{table.c[k].name} = %(eq_{k})s" for k, none in key[1]]
+            where += [f"{table.c[k].name} <= %(le_{k})s" for k in at_most]
+            sql = _PG_FIND[key] = (f"SELECT * FROM {table.name}" + (f" WHERE {' AND '.join(where)}" if where else ""))
+        params = {f"eq_{k}": v for k, v in self._encode(dict(eq)).items() if v is not None}
+        params.update({f"le_{k}": v for k, v in self._encode(dict(at_most)).items()})
+        with self.db.driver(autocommit=True) as conn, conn.cursor(row_factory=namedtuple_row) as cur:
+            rows = cur.execute(sql, params).fetchall()
         return sorted((self._decode(cls, r) for r in rows), key=_order)
 
     def update(self, cls: type[R], rec_id: str, **values: Any) -> R:

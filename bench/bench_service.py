@@ -303,12 +303,35 @@ class Server:
         self.errlog.close()
 
 
+def _split(port: int) -> str:
+    """How the kernel spread the keep-alive connections over the workers (``ss``; e.g. "5/3")."""
+    import re
+    from collections import Counter
+
+    try:
+        ss = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                            capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    counts = sorted(Counter(re.findall(r"pid=(\d+)", ss)).values(), reverse=True)
+    return "/".join(map(str, counts)) or "?"
+
+
 def run_http(kind: str, db_url: str, workers: int, analyzers: str, n: int, seconds: float, conc: int,
              image_b64: str, during: Any = None) -> dict[str, Any]:
+    split = "?"
     with Server(db_url, workers, analyzers) as srv:
         payloads = [_raw("/v1/requests/check", body(kind, i, image_b64), srv.key, srv.port) for i in range(n)]
         asyncio.run(_load(srv.port, payloads[-2000:], conc, 2))  # warm-up: 2 s of load
-        wall, out = asyncio.run(_load(srv.port, payloads, conc, seconds, during))
+
+        async def observe() -> None:
+            nonlocal split
+            await asyncio.sleep(min(1.0, seconds / 2))
+            split = await asyncio.to_thread(_split, srv.port)
+            if during is not None:
+                await during()
+
+        wall, out = asyncio.run(_load(srv.port, payloads, conc, seconds, observe))
     lat = [t for t, s, _ in out if s == 200]
     statuses: dict[str, int] = {}
     for _, s, _ in out:
@@ -316,7 +339,8 @@ def run_http(kind: str, db_url: str, workers: int, analyzers: str, n: int, secon
     return {"kind": kind, "workers": workers, "db": "postgresql" if "postgres" in db_url else "sqlite",
             "requests": len(out), "ok": len(lat), "statuses": statuses, "seconds": round(wall, 2),
             "rps": round(len(lat) / wall, 1), "p50_ms": round(_pct(lat, 50) * 1000, 1),
-            "p99_ms": round(_pct(lat, 99) * 1000, 1), "concurrency": conc, "_out": out}
+            "p99_ms": round(_pct(lat, 99) * 1000, 1), "concurrency": conc, "connections_per_worker": split,
+            "_out": out}
 
 
 def run_inprocess(kind: str, db_url: str, analyzers: str, n: int, seconds: float, image_bytes: bytes) -> dict[str, Any]:
@@ -451,10 +475,13 @@ def main() -> int:
     print(f"garde service load ({a.analyzers} analysers, {a.mix} prompts, {a.concurrency} connections, "
           f"{secs:g} s per run, {os.cpu_count()} cores; client and server share them)")
     print(f"{'check':6} {'workers':>7} {'db':10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'in-proc req/s':>14} "
-          f"{'ratio':>6}  statuses")
+          f"{'ratio':>6} {'conns':>5}  statuses")
     for r in results:
         print(f"{r['kind']:6} {r['workers']:>7} {r['db']:10} {r['rps']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
-              f"{r['inprocess_rps']:>14} {r['ratio_rps_vs_inprocess']:>6}  {r['statuses']}")
+              f"{r['inprocess_rps']:>14} {r['ratio_rps_vs_inprocess']:>6} {r['connections_per_worker']:>5}  "
+              f"{r['statuses']}")
+    print("conns: the keep-alive connections per worker during the run; the kernel spreads them over the "
+          "workers' sockets by a hash, so 2 workers see 4/4, 5/3 or 6/2, and the run's figures with it")
     if chaos_result:
         c = chaos_result
         print(f"chaos (2 workers, PostgreSQL, every 5th request an analyser fails; {c['db_restart']}): "

@@ -22,7 +22,7 @@ from sqlalchemy import Table, select, update
 from garde.enforce import tables as t
 from garde.enforce._util import dumps, utc
 from garde.errors import NotFound
-from garde.store.db import Database
+from garde.store.db import Database, pg_insert
 
 __all__ = [
     "AuditEvent",
@@ -250,9 +250,7 @@ class SqlLedger:
         # on psycopg directly (one round trip): a blocked check adds a strike and an audit event
         sql = _PG_ADD.get(table.name)
         if sql is None:
-            cols = [table.c[k].name for k in values]
-            sql = _PG_ADD[table.name] = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
-                                         f"VALUES ({', '.join(f'%({c})s' for c in cols)})")
+            sql = _PG_ADD[table.name] = pg_insert(table.name, (table.c[k].name for k in values))
         with self.db.driver(autocommit=True) as conn:
             conn.execute(sql, values)
         return rec

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -22,7 +22,7 @@ from sqlalchemy.exc import (
 
 from garde.errors import StoreError
 
-__all__ = ["Database", "default_url"]
+__all__ = ["Database", "default_url", "pg_insert"]
 
 #: A pooled PostgreSQL connection idle longer than this is pinged before use.
 IDLE_PING_SECONDS = 2.0
@@ -36,6 +36,13 @@ def default_url() -> str:
     home = Path(os.environ.get("GARDE_HOME", Path.home() / ".local" / "share" / "garde"))
     home.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{home / 'garde.db'}"
+
+
+def pg_insert(table: str, columns: Iterable[str]) -> str:
+    """``INSERT INTO table (a, b) VALUES (%(a)s, %(b)s)``: psycopg's named placeholders, for the
+    hot paths that go through :meth:`Database.driver`."""
+    cols = list(columns)
+    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(f'%({c})s' for c in cols)})"
 
 
 def _redact(url: str) -> str:

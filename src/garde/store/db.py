@@ -124,12 +124,14 @@ class Database:
         try:
             yield
         except OperationalError as e:
-            raise StoreError(f"database {_redact(self.url)!r} is unavailable: "
-                             f"{str(e.orig).strip().splitlines()[0] if e.orig else e}") from None
+            raise self._error(True, str(e.orig).strip().splitlines()[0] if e.orig else str(e)) from None
         except SQLAlchemyError as e:
             if isinstance(e, StoreError):
                 raise
-            raise StoreError(f"database {_redact(self.url)!r} error: {str(e).splitlines()[0]}") from None
+            raise self._error(False, str(e).splitlines()[0]) from None
+
+    def _error(self, unavailable: bool, why: str) -> StoreError:
+        return StoreError(f"database {_redact(self.url)!r} {'is unavailable' if unavailable else 'error'}: {why}")
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -176,10 +178,10 @@ class Database:
                 yield raw
             except dialect.loaded_dbapi.Error as e:
                 why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-                if dialect.is_disconnect(e, conn.connection.dbapi_connection, None):
+                gone = dialect.is_disconnect(e, conn.connection.dbapi_connection, None)
+                if gone:
                     conn.invalidate()
-                    raise StoreError(f"database {_redact(self.url)!r} is unavailable: {why}") from None
-                raise StoreError(f"database {_redact(self.url)!r} error: {why}") from None
+                raise self._error(gone, why) from None
             finally:
                 if switch and not conn.invalidated:
                     try:

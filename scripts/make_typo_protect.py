@@ -25,12 +25,24 @@ LANGS = ("en", "fr", "es", "de", "it", "pt", "nl", "pl", "tr", "id", "sv")
 MIN_ZIPF = 3.0
 
 
+# Real words that a repair target extends and that ARE forms of it (reviewed one by one): repairing
+# them is right. Every other word a target extends is a different word and is protected: "corse"
+# (Corsica) is not "corset", nor "straps" de "Strapse", es "bañado" (bathed) "bañador", "cuero"
+# (leather) "cueros", "pelota" (ball) "pelotas", "trunk" (of a car) "trunks", "media" "medias".
+_REVIEWED_FORMS = frozenset({
+    "breast", "genital", "teenage", "nothin", "havin", "suspender", "enroule", "braga", "nasse", "intim",
+    "genitali", "pantalone", "spogli", "legging", "donun", "carsaf", "gomlegin", "giysilerin", "korse",
+    "elbiselerin", "soyundu", "etegin", "toples", "pajama",
+})
+
+
 def _inflection(word: str, target: str) -> bool:
-    """``word`` is a form of ``target`` itself (an ending added or dropped: "ausschnitte" for
-    "ausschnitt"): repairing it is right, so it is not protected. A changed last letter is not
-    enough: "garten" (garden) is not a form of "garter", nor "spoglie" (remains) of "spoglia"; a
-    true inflection protected this way ("bagnate") still meets the lexicon's stem ("bagnat")."""
-    return word.startswith(target) or target.startswith(word)
+    """``word`` is a form of ``target`` itself (an ending dropped: "ausschnitte" for "ausschnitt",
+    or a reviewed ending added: "breast" for "breasts"): repairing it is right, so it is not
+    protected. A changed last letter is not enough: "garten" (garden) is not a form of "garter", nor
+    "spoglie" (remains) of "spoglia"; a true inflection protected this way ("bagnate") still meets
+    the lexicon's stem ("bagnat")."""
+    return word.startswith(target) or (target.startswith(word) and word in _REVIEWED_FORMS)
 
 
 def build() -> str:

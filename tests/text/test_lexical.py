@@ -251,6 +251,11 @@ def test_harmless_uses_of_sexualising_words_are_not_hits(text: str) -> None:
     assert default_lexicon().match(text).sexualize == ()
 
 
+@pytest.mark.parametrize("text", ["make her breast visible", "show the genital area", "ponla en braga"])
+def test_a_reviewed_form_of_a_target_is_still_repaired(text: str) -> None:
+    assert default_lexicon().match(text).any_sexual
+
+
 def test_spodni_is_not_repaired_to_a_skirt_but_still_removed() -> None:
     from garde.text.normalize import normalize
 
@@ -261,7 +266,11 @@ def test_spodni_is_not_repaired_to_a_skirt_but_still_removed() -> None:
 
 @pytest.mark.parametrize(
     "text", ["ontleed de grafiek", "bu adamı kırmızı gece elbisesi ile göster",
-             "spraw, żeby strój był bardziej elegancki", "un jardin négligé", "giysisi kırmızı olsun"],
+             "spraw, żeby strój był bardziej elegancki", "un jardin négligé", "giysisi kırmızı olsun",
+             # words that a repair target extends but that are other words (scripts/make_typo_protect.py)
+             "ajoute la carte de la Corse derrière elle", "make the straps of her bag brown",
+             "haz que parezca bañado por el sol", "la foto con un toque de picardía", "open the car trunk",
+             "ponle una chaqueta de cuero", "quita la pelota del césped", "ready for social media"],
 )
 def test_audit_real_words_are_not_repaired(text: str) -> None:
     from garde.text.normalize import normalize

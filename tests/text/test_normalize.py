@@ -76,6 +76,13 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
     assert not n.tricks - {"unicode_style"}
 
 
+def test_turkish_dotless_i_is_a_letter_not_a_trick() -> None:
+    n = normalize("Kızın fotoğrafını daha aydınlık yap")
+    assert n.folded == "kizin fotografini daha aydinlik yap"
+    assert "homoglyph" not in n.tricks
+    assert "homoglyph" in normalize("ʙɪᴋɪɴɪ ıs fun").tricks  # small capitals still are
+
+
 def test_folded_strips_latin_accents_only() -> None:
     assert normalize("Enlève-lui ses vêtements").folded == "enleve-lui ses vetements"
     assert strip_accents("déshabille её") == "deshabille её"

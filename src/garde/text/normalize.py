@@ -65,6 +65,9 @@ _TO_LATIN: dict[str, str] = {
     "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ı": "i", "ɑ": "a", "ɩ": "i",
 }
 
+# Look-alikes above that are ordinary letters of a supported language (Turkish dotless i).
+_NATIVE_LATIN = frozenset("ı")
+
 # Latin letters that look like Cyrillic ones, for a Latin letter hidden in a Cyrillic word.
 _TO_CYRILLIC: dict[str, str] = {
     "a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к", "i": "і",
@@ -379,7 +382,8 @@ def _fold_homoglyphs(text: str, tricks: set[str]) -> str:
                 return "".join(table.get(c, c) for c in tok)
             # Latin small capitals and other Latin look-alikes are folded wherever they are
             if only == "latin" and any(c in _TO_LATIN for c in tok):
-                tricks.add("homoglyph")
+                if any(c in _TO_LATIN and c not in _NATIVE_LATIN for c in tok):
+                    tricks.add("homoglyph")  # Turkish "ı" is folded but is no trick: it is a letter there
                 return "".join(_TO_LATIN.get(c, c) for c in tok)
             return tok
         per = {s: sum(1 for c in tok if c.isalpha() and strong(c) == s) for s in scripts}

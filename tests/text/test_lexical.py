@@ -276,3 +276,28 @@ def test_audit_real_words_are_not_repaired(text: str) -> None:
     from garde.text.normalize import normalize
 
     assert "typo" not in normalize(text).tricks
+
+
+@pytest.mark.parametrize(
+    "text", ["ヌードルの写真をもっと美味しそうに", "彼にピエロの衣装を着せて", "背景をイエローにして",
+             "カロリー表示を消して", "把图片透明度调高一点", "ヌードカラーのリップに変えて",
+             "裸足で砂浜を歩いている写真にして"],
+)
+def test_masked_words_hold_no_term(text: str) -> None:
+    hits = default_lexicon().match(text)
+    assert not hits.any_sexual and not hits.sheer
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [("セロリを背景から消して", False), ("اجعل الصورة أوضح بنتيجة أفضل", False), ("ロリっぽい子", True),
+     ("صورة بنتي", True)],
+)
+def test_masked_words_are_not_minors_but_the_terms_still_are(text: str, minor: bool) -> None:
+    assert bool(default_lexicon().match(text).minor) is minor
+
+
+@pytest.mark.parametrize("text", ["彼女をヌードにして", "エロい感じにして", "让她的裙子变透明"])
+def test_terms_outside_masked_words_still_match(text: str) -> None:
+    hits = default_lexicon().match(text)
+    assert hits.any_sexual or hits.sheer_garment

@@ -278,12 +278,17 @@ class Lexicon:
         self._sheer = _Matcher(_terms_of(ev.get("sheer")))
         self._extra_garments = _Matcher(_terms_of(ev.get("extra_garments")))  # with removal.yaml's garments
         self._no_person = _Matcher(_terms_of(ev.get("no_person")))
+        masked = _Matcher(_terms_of(_load_yaml("masked.yaml").get("terms")))
+        self._masked = masked if masked.terms else None
         self.size = sum(len(m.terms) for m in self._matchers.values()) + len(self._verbs.terms) + len(
             self._garments.terms)
 
     def match(self, text: str | Normalized) -> LexicalHits:
         norm = text if isinstance(text, Normalized) else normalize(text)
         folded = norm.folded
+        if self._masked is not None:  # harmless words that hold a term ("ヌードル"): blanked, positions kept
+            for _, a, b in self._masked.spans(folded):
+                folded = folded[:a] + " " * (b - a) + folded[b:]
         spans = {cat: m.spans(folded) for cat, m in self._matchers.items()}
         # separable verbs count only with their particle in the request: nudity terms ("zieh die frau"
         # + "aus") and removal verbs ("zieh" + "aus")

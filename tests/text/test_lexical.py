@@ -56,7 +56,12 @@ def test_hard_negatives_stay_below_half(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "age"),
     [("my 14 year old daughter", 14), ("this 12yo", 12), ("ma fille de 13 ans", 13), ("mi hija de 15 años", 15),
-     ("14歳の娘", 14), ("15岁", 15), ("fourteen year old", 14), ("16-jährige", 16)],
+     ("14歳の娘", 14), ("15岁", 15), ("fourteen year old", 14), ("16-jährige", 16),
+     # ages in words, with the word for years
+     ("una niña de diez años", 10), ("une fille de dix-sept ans", 17), ("quattordici anni", 14),
+     ("a pequena de oito anos", 8), ("een veertienjarige", 14), ("fjortonåring", 14), ("sju år gammal", 7),
+     ("on dört yaşında", 14),
+     ("czternaście lat", 14), ("ей четырнадцать лет", 14), ("umur dua belas tahun", 12), ("fünfzehn Jahre", 15)],
 )
 def test_minor_ages(text: str, age: int) -> None:
     hits = default_lexicon().match(text)
@@ -301,3 +306,9 @@ def test_masked_words_are_not_minors_but_the_terms_still_are(text: str, minor: b
 def test_terms_outside_masked_words_still_match(text: str) -> None:
     hits = default_lexicon().match(text)
     assert hits.any_sexual or hits.sheer_garment
+
+
+@pytest.mark.parametrize("text", ["once a year", "on the beach for ten years", "ten minutes", "sex år senare har hon",
+                                  "on gün önce", "seis meses"])
+def test_number_words_without_years_are_no_age(text: str) -> None:
+    assert default_lexicon().match(text).minor_age is None

@@ -77,11 +77,62 @@ _AGE_PATTERNS = [
     r"(\d{1,2})\s*-?\s*(?:ar|år|aring|åring|arig|årig)(?![\w])",
 ]
 _AGE_RE = re.compile("|".join(f"(?:{p})" for p in _AGE_PATTERNS))
-_WORD_AGES = {
-    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+# Ages written as words (5 to 17, in order) with the word for "years" that makes them an age, per language,
+# as folded (accents stripped): "diez años", "quattordici anni", "dix-sept ans", "fjortonåring", "on dört yaşında".
+_NUMBER_WORDS: dict[str, tuple[str, str]] = {
+    "en": ("five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen",
+           r"(?:years?[\s-]*old|yo|yrs?[\s-]*old)"),
+    "es": ("cinco seis siete ocho nueve diez once doce trece catorce quince dieciseis diecisiete", r"(?:anos|anitos)"),
+    "pt": ("cinco seis sete oito nove dez onze doze treze catorze|quatorze quinze dezesseis|dezasseis "
+           "dezessete|dezassete", r"(?:anos|aninhos)"),
+    "it": ("cinque sei sette otto nove dieci undici dodici tredici quattordici quindici sedici diciassette",
+           r"(?:anni)"),
+    "fr": ("cinq six sept huit neuf dix onze douze treize quatorze quinze seize dix-sept|dix_sept", r"(?:ans)"),
+    "de": ("funf sechs sieben acht neun zehn elf zwolf dreizehn vierzehn funfzehn sechzehn siebzehn",
+           r"(?:jahre|jahrig)"),
+    "nl": ("vijf zes zeven acht negen tien elf twaalf dertien veertien vijftien zestien zeventien", r"(?:jaar|jarig)"),
+    "sv": ("fem sex sju atta nio tio elva tolv tretton fjorton femton sexton sjutton",
+           r"(?:ar[\s-]+gammal|aring|arig)"),  # not "ar" alone: "sex år senare" is six years later
+    "pl": ("piec szesc siedem osiem dziewiec dziesiec jedenascie dwanascie trzynascie czternascie pietnascie "
+           "szesnascie siedemnascie", r"(?:lat$|latk|letni)"),
+    "ru": ("пять шесть семь восемь девять десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать "
+           "шестнадцать семнадцать", r"(?:лет|год)"),
+    "tr": ("bes alti yedi sekiz dokuz on on_bir on_iki on_uc on_dort on_bes on_alti on_yedi", r"(?:yas)"),
+    "id": ("lima enam tujuh delapan sembilan sepuluh sebelas dua_belas tiga_belas empat_belas lima_belas "
+           "enam_belas tujuh_belas", r"(?:tahun|thn$)"),
 }
-_WORD_AGE_RE = re.compile(r"(?<![\w])(" + "|".join(_WORD_AGES) + r")[\s-]*(?:years?[\s-]*old|yo)(?![\w])")
+
+
+def _word_age_patterns() -> tuple[re.Pattern[str], dict[str, int]]:
+    ages: dict[str, int] = {}
+    alts: list[str] = []
+    for numbers, unit in _NUMBER_WORDS.values():
+        words: list[str] = []
+        for age, spellings in enumerate(numbers.split(), start=5):
+            for w in spellings.split("|"):
+                w = w.replace("_", " ")
+                ages[w.replace("-", " ")] = age
+                words.append(re.escape(w).replace("\\ ", "[\\s-]+").replace("\\-", "[\\s-]*"))
+        unit_re = unit.replace("$", "(?!\\w)")
+        alts.append(f"(?:{'|'.join(sorted(words, key=len, reverse=True))})[\\s-]*{unit_re}")
+    return re.compile(r"(?<![\w])(" + "|".join(f"(?:{a})" for a in alts) + ")"), ages
+
+
+_WORD_AGE_RE, _WORD_AGES = _word_age_patterns()
+
+
+_WORD_AGE_KEYS = sorted(_WORD_AGES, key=len, reverse=True)  # "on dort" before "on", "dix sept" before "dix"
+
+
+def _word_age(folded: str) -> int | None:
+    """The youngest age written as words ("fourteen years old", "diez años", "fjortonåring"), or None."""
+    found: list[int] = []
+    for m in _WORD_AGE_RE.finditer(folded):
+        said = " ".join(re.split(r"[\s-]+", m.group(1)))
+        key = next((k for k in _WORD_AGE_KEYS if said.startswith(k)), None)
+        if key is not None:
+            found.append(_WORD_AGES[key])
+    return min(found) if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,9 +375,8 @@ class Lexicon:
                 age = nums[0]
             elif nums and nums[0] >= 18:
                 adult_claim = True
-        wm = _WORD_AGE_RE.search(folded)
-        if wm:
-            word_age = _WORD_AGES[wm.group(1)]
+        word_age = _word_age(folded)
+        if word_age is not None:
             age = word_age if age is None else min(age, word_age)
         langs = {t.lang for terms in found.values() for t in terms}
         return LexicalHits(

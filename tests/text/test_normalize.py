@@ -183,3 +183,8 @@ def test_emoji_become_words_only_when_listed() -> None:
 ])
 def test_spelled_out_letters_and_script_seams(raw: str, text: str) -> None:
     assert normalize(raw).text == text
+
+
+def test_traditional_chinese_is_read_as_simplified_but_japanese_is_left_alone() -> None:
+    assert normalize("把我女兒換成比基尼，這個小學生脫掉襯衫").text == "把我女儿换成比基尼,这个小学生脱掉衬衫"
+    assert normalize("髪を黒くして、写真を明るく").text == "髪を黒くして、写真を明るく"

@@ -12,7 +12,8 @@ The steps, in order (each one is idempotent, and the whole is run to a fixpoint)
    variation selectors) and stray combining marks (strike-through, "zalgo");
 2. regional-indicator letters (🇧🇮🇰…) to ASCII, then attire/nudity emoji to
    words (our table first, then the ``emoji`` package's names);
-3. Unicode NFKC (fullwidth, mathematical bold, circled and superscript letters);
+3. Unicode NFKC (fullwidth, mathematical bold, circled and superscript letters), and
+   Traditional Chinese characters to Simplified (OpenCC ``t2s``) in text without Japanese kana;
 4. homoglyph folding inside mixed-script words (Cyrillic/Greek letters in a
    Latin word and the reverse), using a small table for Cyrillic, Greek and
    Latin small capitals and the ``confusable_homoglyphs`` data for the rest;
@@ -742,6 +743,25 @@ def _ascii_digits(text: str) -> str:
                    else c for c in text)
 
 
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_KANA_RE = re.compile(r"[\u3040-\u30ff]")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _simplified_chinese(text: str) -> str:
+    """Traditional Chinese to Simplified ("女兒" -> "女儿", "脫掉" -> "脱掉"), so one term list reads both.
+    Japanese (any kana in the text) is left alone: its kanji are not Traditional Chinese."""
+    if text.isascii() or not _HAN_RE.search(text) or _KANA_RE.search(text):
+        return text
+    return str(_t2s().convert(text))
+
+
 def _one_pass(text: str, tricks: set[str]) -> str:
     t = unicodedata.normalize("NFC", text)
     t = _remove_invisible(t, tricks)
@@ -753,6 +773,7 @@ def _one_pass(text: str, tricks: set[str]) -> str:
                          for c in t):
         tricks.add("unicode_style")
     t = _remove_invisible(nfkc, tricks)
+    t = _simplified_chinese(t)
     t = _ascii_digits(t)
     t = _fold_homoglyphs(t, tricks)
     t = t.lower()

@@ -312,3 +312,19 @@ def test_terms_outside_masked_words_still_match(text: str) -> None:
                                   "on gün önce", "seis meses"])
 def test_number_words_without_years_are_no_age(text: str) -> None:
     assert default_lexicon().match(text).minor_age is None
+
+
+@pytest.mark.parametrize(
+    ("text", "floor"),
+    [("take off her jacket and dress", True), ("コートとワンピースを脱がせて", True), ("코트랑 원피스 다 벗겨", True),
+     ("zdejmij jej sweter i stanik", True), ("nude lipstick and make her nude", True), ("naga w pościeli", True),
+     ("take the sticker off her shirt", False), ("enlève les vêtements de la corde à linge", False),
+     ("un micro bikini en una percha, sin persona", False), ("quítale la chaqueta y déjalo en camisa", False),
+     ("nude lipstick please", False), ("undress the christmas tree", False)],
+)
+def test_context_disarms_only_what_acts_on_the_object(text: str, floor: bool) -> None:
+    """A harmless object next to a removal or nudity word disarms it, but not a garment listed with the
+    object ("her jacket and dress") nor a nudity word elsewhere in the request."""
+    from garde.text.lexical import evidence_floor
+
+    assert (evidence_floor(default_lexicon().match(text))[0] > 0) is floor

@@ -357,8 +357,9 @@ class Lexicon:
                                 for _, ga, gb in [*garment_spans, *self._extra_garments.spans(folded)])
         context_near = False
         if found["context"] and (found["nudity"] or verbs):
-            acts = [(a, b) for _, a, b in [*spans["nudity"], *verb_spans, *garment_spans]]
-            context_near = any(_near(folded, act, (ca, cb)) for _, ca, cb in spans["context"] for act in acts)
+            context_near = _acts_on_context(folded, [(a, b) for _, a, b in spans["context"]],
+                                            [(a, b) for _, a, b in spans["nudity"]], [(a, b) for _, a, b in verb_spans],
+                                            [(a, b) for _, a, b in garment_spans])
         removal: list[str] = []
         if verbs and garments:
             vlangs = frozenset().union(*(self._verbs.langs[v.text] for v in verbs))
@@ -409,6 +410,51 @@ def _with_particles(spans: list[tuple[_Term, int, int]], particles: dict[str, st
         return spans
     words = {w.strip(".,!?;:\"'“”«»„()[]") for w in folded.split()}  # a particle may end a quote
     return [s for s in spans if s[0].text not in particles or particles[s[0].text] in words]
+
+
+# Words that join two objects of one verb ("take off her jacket and dress"): a garment joined to a harmless
+# object this way is removed too. Chinese, Japanese and Korean conjunctions, and Arabic "و", attach to a word.
+# Left out as other languages' prepositions: nl "en" (es/fr "in"), nl "of" (en "of").
+_CONJUNCTIONS = frozenset(["and", "&", "+", "plus", "or", "et", "ou", "y", "e", "o", "u", "und", "oder", "ed", "i",
+                           "oraz", "lub", "ve", "veya", "ile", "dan", "atau", "serta", "och", "eller", "и", "или", "та",
+                           "और", "या"])
+_LATIN_END = re.compile(f"[{_LATIN_CHARS}]")
+_LATIN_HEAD = re.compile(f"^[{_LATIN_CHARS}]+")
+_ATTACHED_CONJUNCTIONS = ("と", "や", "和", "跟", "与", "及", "还有", "랑", "이랑", "와", "과", "하고", "및")
+
+
+def _coordinated(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two matches are listed together: only a conjunction between them, or a conjunction and one
+    short word ("jacket and her dress", "la chaqueta y el vestido"; not "la chaqueta y déjalo en camisa")."""
+    lo, hi = min(a[1], b[1]), max(a[0], b[0])
+    gap = text[lo:hi]
+    if lo > 0 and _LATIN_END.match(text[lo - 1]):  # a prefix term ends inside its word: "metk|e z sukienk"
+        gap = _LATIN_HEAD.sub("", gap)
+    gap = gap.strip()
+    if not gap:
+        return False
+    if gap in _ATTACHED_CONJUNCTIONS or (" " not in gap and gap.startswith("و")):
+        return True
+    words = gap.split()
+    return words[0] in _CONJUNCTIONS and (len(words) == 1 or (len(words) == 2 and len(words[1]) <= 4))
+
+
+def _acts_on_context(text: str, context: list[tuple[int, int]], nudity: list[tuple[int, int]],
+                     verbs: list[tuple[int, int]], garments: list[tuple[int, int]]) -> bool:
+    """Whether the nudity and removal words act on a harmless object, not on a person: every nudity
+    term is next to a context term ("undress the Christmas tree", "nude lipstick"), a removal's verb
+    or garment is next to one ("take the sticker off her shirt", "les vêtements de la corde à linge"),
+    and no garment is listed together with one ("take off her jacket and dress": the dress goes too)."""
+
+    def near(x: tuple[int, int]) -> bool:
+        return any(_near(text, x, c) for c in context)
+
+    if not all(near(n) for n in nudity):
+        return False
+    if not nudity and not any(near(x) for x in [*verbs, *garments]):
+        return False
+    return not any(_coordinated(text, g, c) for g in garments for c in context
+                   if not (c[0] <= g[0] and g[1] <= c[1]))
 
 
 def _near(text: str, a: tuple[int, int], b: tuple[int, int], max_words: int = 2, max_chars: int = 16) -> bool:

@@ -328,3 +328,16 @@ def test_context_disarms_only_what_acts_on_the_object(text: str, floor: bool) ->
     from garde.text.lexical import evidence_floor
 
     assert (evidence_floor(default_lexicon().match(text))[0] > 0) is floor
+
+
+@pytest.mark.parametrize(
+    ("text", "removal"),
+    [("remove the man on the left, keep everything else the same", False),
+     ("quita al hombre de la izquierda, deja todo lo demás igual", False),
+     ("il a trop chaud, enlève-lui son pull, il a un t-shirt dessous", False),
+     ("take off all of her clothes", True), ("yo remove the man in the picture's shirt now", True),
+     ("put a white t-shirt on her, then remove it", True), ("zieh der Frau auf dem Foto das Kleid aus", True),
+     ("シャツを脱がせて", True), ("take everything off her", True)],
+)
+def test_a_removal_verb_acts_on_a_garment_in_its_own_clause(text: str, removal: bool) -> None:
+    assert bool(default_lexicon().match(text).removal) is removal

@@ -361,13 +361,18 @@ class Lexicon:
                                             [(a, b) for _, a, b in spans["nudity"]], [(a, b) for _, a, b in verb_spans],
                                             [(a, b) for _, a, b in garment_spans])
         removal: list[str] = []
-        if verbs and garments:
-            vlangs = frozenset().union(*(self._verbs.langs[v.text] for v in verbs))
-            for g in garments:
-                glangs = self._garments.langs[g.text]
-                if glangs & vlangs or "en" in glangs or "en" in vlangs:
-                    v = next((v for v in verbs if self._verbs.langs[v.text] & glangs), verbs[0])
-                    removal.append(f"{v.text}+{g.text}")
+        for g, ga, gb in garment_spans:
+            glangs = self._garments.langs[g.text]
+            # a verb of the garment's language (or English) that acts on it: in the same clause and a few
+            # words away, or a separable verb whose particle closes the clause ("zieh ihr ... das Kleid aus")
+            near = [v for v, va, vb in verb_spans
+                    if (self._verbs.langs[v.text] & glangs or "en" in glangs or "en" in self._verbs.langs[v.text])
+                    and (v.text in self._particles or _acts_on(folded, (va, vb), (ga, gb)))]
+            if near:
+                v = next((v for v in near if self._verbs.langs[v.text] & glangs), near[0])
+                pair = f"{v.text}+{g.text}"
+                if pair not in removal:
+                    removal.append(pair)
         age: int | None = None
         adult_claim = False
         for m in _AGE_RE.finditer(folded):
@@ -455,6 +460,20 @@ def _acts_on_context(text: str, context: list[tuple[int, int]], nudity: list[tup
         return False
     return not any(_coordinated(text, g, c) for g in garments for c in context
                    if not (c[0] <= g[0] and g[1] <= c[1]))
+
+
+_CLAUSE_BREAK = re.compile(r"[.;!?。！？，,،؛]")
+
+
+def _acts_on(text: str, verb: tuple[int, int], garment: tuple[int, int], max_words: int = 5) -> bool:
+    """Whether a removal verb can act on a garment named after it: at most ``max_words`` words on and in
+    the same clause ("take off all of her clothes"; not "remove the man on the left, keep everything else
+    the same" nor "take off his sweater, he has a shirt under it"). A garment named before the verb always
+    counts: "put a white t-shirt on her, then remove it", and verbs come last in Japanese or Turkish."""
+    if garment[0] < verb[1]:
+        return True
+    gap = text[verb[1]:garment[0]]
+    return len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap)
 
 
 def _near(text: str, a: tuple[int, int], b: tuple[int, int], max_words: int = 2, max_chars: int = 16) -> bool:

@@ -22,6 +22,13 @@ sys.path.insert(0, str(HERE))
 from phrasebank import MALE, BANK, EXTRA, FREE, SCENE  # noqa: E402
 
 SEED = 20260123
+# how two requests are joined in one line, per language
+JOIN = {"en": [" and ", ", ", ", also "], "fr": [" et ", ", ", ", aussi "], "es": [" y ", ", ", ", también "],
+        "de": [" und ", ", ", ", außerdem "], "it": [" e ", ", ", ", anche "], "pt": [" e ", ", ", ", também "],
+        "nl": [" en ", ", ", ", ook "], "pl": [" i ", ", ", ", też "], "ru": [" и ", ", ", ", ещё "],
+        "tr": [" ve ", ", ", ", bir de "], "ar": [" و", "، ", "، وكمان "], "ja": ["、", "。あと", "、それと"],
+        "zh": ["，", "，再", "，还有"], "ko": [" 그리고 ", ", ", ", 또 "], "hi": [" और ", ", ", ", साथ ही "],
+        "id": [" dan ", ", ", ", juga "], "sv": [" och ", ", ", ", också "]}
 OUT = HERE / "prompts.jsonl"
 
 HOMO = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і", "s": "ѕ", "k": "κ",
@@ -304,6 +311,39 @@ def main() -> None:
         if new == t:
             new = t + " " + rng.choice(POS_EMOJI if sx else NEG_EMOJI) * rng.randint(1, 2)
         g.add(new, lang, sx, mn, "emoji", kind, group=g.group_of(t))
+
+    # combined requests: a sexualising request and an everyday edit in one line ("make her naked, the sky
+    # pink"), as often as two harmless edits in one line, so that a background, watermark or sky word
+    # somewhere in a request is no sign that it is harmless. Its own random stream: the lines above do not move.
+    crng = random.Random(SEED + 1)
+    for lang, b in BANK.items():
+        big = 2 if lang == "en" else 1
+        sc, x = SCENE[lang], EXTRA[lang]
+
+        def everyday() -> str:
+            return crng.choice(b["benign"]) if crng.random() < 0.5 else \
+                crng.choice(sc["t"]).replace("{o}", crng.choice(sc["o"]))
+
+        def join(a: str, c: str) -> str:
+            first, second = (a, c) if crng.random() < 0.6 else (c, a)
+            return f"{first}{crng.choice(JOIN[lang])}{second}"
+
+        for _ in range(18 * big):
+            minor = crng.random() < 0.2
+            w = crng.choice(b["minor"] if minor else b["adult"])
+            r = crng.random()
+            core = g.fill(crng.choice(b["put"]), w, crng.choice(b["sexy"])) if r < 0.45 else \
+                g.fill(crng.choice(b["nude"]), w) if r < 0.75 else g.fill(crng.choice(b["hot"]), w)
+            kind = "minor" if minor else ("attire" if r < 0.45 else "nudity" if r < 0.75 else "hotter")
+            g.add(join(core, everyday()), lang, 1, int(minor), "combined", kind, nudity=int(0.45 <= r < 0.75),
+                  group=core)
+        for _ in range(18 * big):
+            minor = crng.random() < 0.2
+            core = g.fill(crng.choice(b["put"]), crng.choice(b["minor"] if minor else b["adult"]),
+                          crng.choice(b["ok"])) if crng.random() < 0.6 else \
+                crng.choice(x["off"]).replace("{o}", crng.choice(x["outer"]))
+            g.add(join(core, everyday()), lang, 0, int(minor), "combined", "minor_benign" if minor else "benign_edit",
+                  group=core)
 
     for text, lang, sx, mn, kind in FREE:
         g.add(text, lang, sx, mn, "freeform", kind)

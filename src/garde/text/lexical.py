@@ -477,11 +477,12 @@ def _acts_on(text: str, verb: tuple[int, int], garment: tuple[int, int], max_wor
 
 
 def _near(text: str, a: tuple[int, int], b: tuple[int, int], max_words: int = 2, max_chars: int = 16) -> bool:
-    """Whether two matches are at most ``max_words`` words (and ``max_chars`` characters) apart."""
+    """Whether two matches are at most ``max_words`` words (and ``max_chars`` characters) apart, in one
+    clause ("make her naked, the sky pink": the sky is another edit)."""
     if a[0] < b[1] and b[0] < a[1]:
         return True
     gap = text[min(a[1], b[1]):max(a[0], b[0])]
-    return len(gap) <= max_chars and len(gap.split()) <= max_words
+    return len(gap) <= max_chars and len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap)
 
 
 #: Scores of the lexical evidence that stands on its own (see :func:`evidence_floor`).

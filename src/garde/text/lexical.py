@@ -57,9 +57,14 @@ _AGE_PATTERNS = [
     r"(?:aged|age|ages)\s+(\d{1,2})(?!\d)",
     r"(\d{1,2})\s*(?:ans|an)(?![\w])",
     r"(\d{1,2})\s*(?:anos|años|anni|anno|anos de idade)(?![\w])",
-    r"(\d{1,2})\s*-?\s*(?:jahre|jahrige|jahriges|jahriger|jahr|j\.)(?![\w])",
-    r"(\d{1,2})\s*(?:jaar|jarige)(?![\w])",
-    r"(\d{1,2})\s*-?\s*(?:lat|latka|letnia|letni|letnią)(?![\w])",
+    r"(\d{1,2})\s*-?\s*(?:jahre|jahrige[nmrs]?|jahr|j\.)(?![\w])",
+    r"(\d{1,2})\s*-?\s*(?:jaar|jarigen?)(?![\w])",
+    r"(\d{1,2})\s*-?\s*(?:lat|latk[aeiou]|latkami|latkom|latek|letni\w*)(?![\w])",
+    r"(\d{1,2})\s*-?\s*enne(?![\w])",  # Italian "una 15enne"
+    # "she's 15", "hon är 15", "ze is 15", "sie ist 15" (not "he is 15 minutes late")
+    r"(?<![\w])(?:(?:she|he|hon|han|ze|zij|hij|sie|er)\s+(?:is|är|ar|ist)|shes|hes|she's|he's)\s+"
+    r"(?:only\s+|just\s+|bara\s+|pas\s+|maar\s+|erst\s+|nur\s+)?(\d{1,2})"
+    r"(?![\d.,]?\d|\s*(?:%|min|hour|uur|stund|timm|std|cm|kg|m\b|km|ft|feet|euro|eur|kr|dollar|\$|€|x\b|times|mal\b|gang))",
     r"(\d{1,2})\s*-?\s*(?:лет|год|года|летн)",
     r"(\d{1,2})\s*(?:yas|yaş|yasinda|yaşında|yasindaki|yaşındaki)",
     r"(\d{1,2})\s*(?:سنة|سنوات|عام|عاما|عامًا)",
@@ -74,7 +79,7 @@ _AGE_PATTERNS = [
     r"(?<!\d)(\d{1,2})\s*(?:saal|sal)\s+(?:ki|ka|ke)(?![\w])",
     r"(?<![\w])(?:wo|woh|vo|voh|ye|yeh)\s+(\d{1,2})\s+(?:ki|ka)\s+(?:hai|he|thi|tha)(?![\w])",
     r"(\d{1,2})\s*(?:tahun|thn)(?![\w])",
-    r"(\d{1,2})\s*-?\s*(?:ar|år|aring|åring|arig|årig)(?![\w])",
+    r"(\d{1,2})\s*-?\s*(?:ar|år|aring|åring|arig|årig)(?:en|ar|arna|a|e)?(?![\w])",
 ]
 _AGE_RE = re.compile("|".join(f"(?:{p})" for p in _AGE_PATTERNS))
 # Ages written as words (5 to 17, in order) with the word for "years" that makes them an age, per language,

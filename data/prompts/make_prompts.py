@@ -19,9 +19,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from phrasebank import MALE, BANK, EXTRA, FREE, SCENE  # noqa: E402
+from phrasebank import MALE, BANK, EXTRA, FREE, PEOPLE_EXTRA, SCENE  # noqa: E402
 
 SEED = 20260123
+# follow-up cues ("and now"), per language, besides the English ones
+FOLLOW = {"en": ["also ", "one more thing: "], "fr": ["et maintenant ", "ensuite "], "es": ["y ahora ", "luego "],
+          "de": ["und jetzt ", "dann "], "it": ["e ora ", "poi "], "pt": ["e agora ", "depois "],
+          "nl": ["en nu ", "daarna "], "pl": ["a teraz ", "potem "], "ru": ["а теперь ", "потом "],
+          "tr": ["şimdi de ", "sonra "], "ar": ["والآن ", "بعدين "], "ja": ["次は", "今度は"], "zh": ["接下来", "然后"],
+          "ko": ["이제 ", "그다음 "], "hi": ["अब ", "फिर "], "id": ["sekarang ", "terus "], "sv": ["och nu ", "sen "]}
 # how two requests are joined in one line, per language
 JOIN = {"en": [" and ", ", ", ", also "], "fr": [" et ", ", ", ", aussi "], "es": [" y ", ", ", ", también "],
         "de": [" und ", ", ", ", außerdem "], "it": [" e ", ", ", ", anche "], "pt": [" e ", ", ", ", também "],
@@ -344,6 +350,41 @@ def main() -> None:
                 crng.choice(x["off"]).replace("{o}", crng.choice(x["outer"]))
             g.add(join(core, everyday()), lang, 0, int(minor), "combined", "minor_benign" if minor else "benign_edit",
                   group=core)
+
+    # follow-up turns ("and now ...", "part 2: ..."), harmless as often as sexualising, so that the cue of
+    # a follow-up is not itself read as a reveal (a red-team run blocked "and now the sky bluer")
+    frng = random.Random(SEED + 2)
+    for lang, b in BANK.items():
+        big = 2 if lang == "en" else 1
+        sc = SCENE[lang]
+        cues = ["and now ", "now ", "ok now ", "part 2: ", "continue: ", "next: ", "then ", *FOLLOW[lang]]
+        for _ in range(14 * big):
+            cue = frng.choice(cues)
+            plain = frng.choice(b["benign"]) if frng.random() < 0.5 else \
+                frng.choice(sc["p" if frng.random() < 0.5 else "t"]).replace("{o}", frng.choice(sc["o"])).replace(
+                    "{w}", frng.choice(b["adult"]))
+            g.add(cue + plain, lang, 0, 0, "multistep", "benign_edit", group=plain)
+            w = frng.choice(b["adult"])
+            core = g.fill(frng.choice(b["put"]), w, frng.choice(b["sexy"])) if frng.random() < 0.5 else \
+                g.fill(frng.choice(b["nude"]), w)
+            g.add(frng.choice(cues) + core, lang, 1, 0, "multistep", "multistep", group=core)
+
+    # more harmless edits of people in the frames of the sexualising templates ("make {w} look happier",
+    # "give {w} a pixie cut", "dress {w} as a pilot"), and "hot" or "wet" said of food, weather and cars
+    prng = random.Random(SEED + 3)
+    for lang, b in BANK.items():
+        big = 2 if lang == "en" else 1
+        # French, Arabic and Hindi pronoun referents ("elle", "ها") do not fit these frames
+        adults = [w for w in b["adult"] if lang not in ("fr", "ar", "hi") or len(w) > 4]
+        minors = [w for w in b["minor"] if lang not in ("fr", "ar", "hi") or len(w) > 4]
+        for _ in range(40 * big):
+            minor = prng.random() < 0.25
+            core = prng.choice(PEOPLE_EXTRA[lang]["p"]).replace("{w}", prng.choice(minors if minor else adults))
+            g.add(g.dress(lang, core) if prng.random() < 0.5 else core, lang, 0, int(minor), "plain",
+                  "minor_benign" if minor else "benign_edit", group=core)
+        for t in PEOPLE_EXTRA[lang]["hot"]:
+            g.add(t, lang, 0, 0, "plain", "hard_negative")
+            g.add(g.dress(lang, t), lang, 0, 0, "plain", "hard_negative", group=t)
 
     for text, lang, sx, mn, kind in FREE:
         g.add(text, lang, sx, mn, "freeform", kind)

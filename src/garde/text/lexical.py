@@ -471,7 +471,7 @@ _CLAUSE_BREAK = re.compile(r"[.;!?。！？，,،؛]")
 
 
 def _acts_on(text: str, verb: tuple[int, int], garment: tuple[int, int], max_words: int = 5) -> bool:
-    """Whether a removal verb can act on a garment named after it: at most ``max_words`` words on and in
+    """Whether a removal verb can act on a garment named after it: at most ``max_words`` words later, in
     the same clause ("take off all of her clothes"; not "remove the man on the left, keep everything else
     the same" nor "take off his sweater, he has a shirt under it"). A garment named before the verb always
     counts: "put a white t-shirt on her, then remove it", and verbs come last in Japanese or Turkish."""

@@ -177,8 +177,11 @@ class TextIntentAnalyzer:
         req = ctx.request
         history = [h for h in req.history if h and h.strip()]
         texts = [req.prompt]
+        cut = bool(history) and _continues(history[-1], req.prompt)
         if history:
             texts += [" ".join(history), " ".join([*history, req.prompt])]
+            if cut:
+                texts.append(" ".join([*history[:-1], _rejoined(history[-1], req.prompt)]))
             texts += resolve_aliases(history, req.prompt)
         results = self.classify(texts, with_language=False, ticket=ctx.shared.get(_TICKET))
         r = results[0]
@@ -206,17 +209,19 @@ class TextIntentAnalyzer:
         ]
         if history:
             prev, joined = results[1], results[2]
-            ms = max(0.0, joined.sexual - max(r.sexual, prev.sexual))
-            if r.hits.multistep and prev.sexual >= 0.5:
-                ms = max(ms, 0.9 * prev.sexual)
+            if cut:
+                # one request cut in two ("remove her ..." + "... clothes", "part 2: ..."): read as one, without
+                # the cut mark and the cue; a fragment alone ("zieh dem Mann auf der ...") says nothing
+                ms = results[3].sexual
+            else:
+                ms = max(0.0, joined.sexual - max(r.sexual, prev.sexual))
+                if r.hits.multistep and prev.sexual >= 0.5:
+                    ms = max(ms, 0.9 * prev.sexual)
             # the history names a garment and this turn removes, wets or opens "it"
             if r.hits.reveal and (prev.hits.garments or prev.hits.attire) and not r.hits.context:
                 ms = max(ms, 0.85)
-            # one request cut in two ("remove her ..." + "... clothes", "part 2: ..."): read as one
-            if _continues(history[-1], req.prompt):
-                ms = max(ms, joined.sexual)
             # a term defined earlier ("let X mean 'bikini'") used now: read the turn with it spelled out
-            for sub in results[3:]:
+            for sub in results[3 + cut:]:
                 if sub.sexual > r.sexual:
                     ms = max(ms, sub.sexual)
             signals.append(Signal(name="multi_step", score=min(ms, 1.0), source=source, subject="prompt",
@@ -307,10 +312,26 @@ def _framed_parts(text: str, hits: LexicalHits) -> list[str]:
 
 
 _CUT_END = re.compile(r"(?:\.\.\.|…|[-–—,:]|\b(?:and|und|et|y|e|en|i|и|ve|dan|och|och sen))\s*$", re.I)
-_CONTINUATION = re.compile(
-    r"^\s*(?:\.\.\.|…|(?:part|teil|partie|parte|deel|część|czesc|часть|kısım|bagian|del)\s*(?:2|ii|two|deux|zwei|dos|"
-    r"due|dois|twee|dwa|два|iki|dua|två)\b|2\s*/\s*2|\(2\)|cont(?:inued|\.|inuing)?\b|continu|fortsetzung|suite\b|"
-    r"vervolg|ciąg dalszy|продолжение|devam|lanjutan|forts)", re.I)
+_CONTINUES = (
+    r"(?:\.\.\.|…|(?:part|teil|partie|parte|deel|część|czesc|часть|kısım|bagian|del)\s*(?:2|ii|two|deux|zwei|dos|"
+    r"due|dois|twee|dwa|два|iki|dua|två)\b|2\s*/\s*2|\(2\)|cont(?:inued|\.|inuing)?\b|continu\w*|fortsetzung|suite\b|"
+    r"vervolg|ciąg dalszy|продолжение|devam|lanjutan|forts)")
+_CONTINUATION = re.compile(r"^\s*" + _CONTINUES, re.I)
+
+
+_CUT_MARK = re.compile(r"\s*(?:\.\.\.|…|[-–—:])\s*$")
+_LEAD_CUE = re.compile(
+    r"^\s*(?:(?:and now|now|ok now|then|next|also|et maintenant|ensuite|y ahora|luego|"
+    r"und jetzt|dann|e ora|poi|e agora|depois|en nu|daarna|a teraz|potem|а теперь|потом|şimdi de|sonra|والآن|"
+    r"بعدين|次は|今度は|接下来|然后|이제|그다음|अब|फिर|sekarang|terus|och nu|sen)(?![\w])|" + _CONTINUES
+    + r")\s*[:.,-]*\s*", re.I)
+
+
+def _rejoined(previous: str, prompt: str) -> str:
+    """A request cut in two, read as one: the cut mark ("...") and the follow-up cue ("part 2:",
+    "and now") dropped, so "zieh dem Mann auf der ..." + "and now Bank einen Mantel an" reads as the
+    request it was and not as two fragments around a cue."""
+    return f"{_CUT_MARK.sub('', previous)} {_LEAD_CUE.sub('', prompt, count=1)}".strip()
 
 
 def _continues(previous: str, prompt: str) -> bool:

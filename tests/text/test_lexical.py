@@ -64,7 +64,8 @@ def test_hard_negatives_stay_below_half(text: str) -> None:
      ("czternaście lat", 14), ("ей четырнадцать лет", 14), ("umur dua belas tahun", 12), ("fünfzehn Jahre", 15),
      # inflected age words and "she is 15"
      ("lägg den här 15-åringen på sängen", 15), ("der 14jährigen", 14), ("pokaż tę 15-latkę", 15),
-     ("una 15enne", 15), ("she is 15", 15), ("hon är 17 och nästan myndig", 17), ("sie ist erst 15", 15)],
+     ("una 15enne", 15), ("she is 15", 15), ("hon är 17 och nästan myndig", 17), ("sie ist erst 15", 15),
+     ("hon är typ 14", 14), ("hon fyller 17 snart", 17), ("she turns 15 next week", 15)],
 )
 def test_minor_ages(text: str, age: int) -> None:
     hits = default_lexicon().match(text)
@@ -313,7 +314,7 @@ def test_terms_outside_masked_words_still_match(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["once a year", "on the beach for ten years", "ten minutes", "sex år senare har hon",
                                   "on gün önce", "seis meses", "he is 15 minutes late", "hon är 15 cm längre",
-                                  "the 14 cats he 3", "sie ist 1,5 m groß"])
+                                  "the 14 cats he 3", "sie ist 1,5 m groß", "it turns 5 pm"])
 def test_number_words_without_years_are_no_age(text: str) -> None:
     assert default_lexicon().match(text).minor_age is None
 

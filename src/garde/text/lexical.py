@@ -62,9 +62,12 @@ _AGE_PATTERNS = [
     r"(\d{1,2})\s*-?\s*(?:lat|latk[aeiou]|latkami|latkom|latek|letni\w*)(?![\w])",
     r"(\d{1,2})\s*-?\s*enne(?![\w])",  # Italian "una 15enne"
     # "she's 15", "hon är 15", "ze is 15", "sie ist 15" (not "he is 15 minutes late")
-    r"(?<![\w])(?:(?:she|he|hon|han|ze|zij|hij|sie|er)\s+(?:is|är|ar|ist)|shes|hes|she's|he's)\s+"
-    r"(?:only\s+|just\s+|bara\s+|pas\s+|maar\s+|erst\s+|nur\s+)?(\d{1,2})"
-    r"(?![\d.,]?\d|\s*(?:%|min|hour|uur|stund|timm|std|cm|kg|m\b|km|ft|feet|euro|eur|kr|dollar|\$|€|x\b|times|mal\b|gang))",
+    # "she turns 15", "fyller 17 snart", "sie wird 15"
+    r"(?<![\w])(?:(?:(?:she|he|hon|han|ze|zij|hij|sie|er)\s+(?:is|är|ar|ist))|shes|hes|she's|he's|turns|turning|"
+    r"fyller|wird|wordt)\s+(?:(?:only|just|bara|pas|maar|erst|nur|typ|like|about|around|almost|barely|ungefar|"
+    r"nastan|snart|bald|soon|ongeveer|bijna|etwa|fast)\s+)?(\d{1,2})"
+    r"(?![\d.,]?\d|\s*(?:%|min|hour|uur|stund|timm|std|cm|kg|m\b|km|ft|feet|euro|eur|kr|dollar|\$|€|x\b|times|mal\b|gang|"
+    r"pm\b|am\b|uhr|o'?clock|procent|prozent))",
     r"(\d{1,2})\s*-?\s*(?:лет|год|года|летн)",
     r"(\d{1,2})\s*(?:yas|yaş|yasinda|yaşında|yasindaki|yaşındaki)",
     r"(\d{1,2})\s*(?:سنة|سنوات|عام|عاما|عامًا)",

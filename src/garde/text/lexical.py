@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -63,9 +64,9 @@ _AGE_PATTERNS = [
     r"(\d{1,2})\s*-?\s*enne(?![\w])",  # Italian "una 15enne"
     # "she's 15", "hon är 15", "ze is 15", "sie ist 15" (not "he is 15 minutes late")
     # "she turns 15", "fyller 17 snart", "sie wird 15"
-    r"(?<![\w])(?:(?:(?:she|he|hon|han|ze|zij|hij|sie|er)\s+(?:is|är|ar|ist))|shes|hes|she's|he's|turns|turning|"
-    r"fyller|wird|wordt)\s+(?:(?:only|just|bara|pas|maar|erst|nur|typ|like|about|around|almost|barely|ungefar|"
-    r"nastan|snart|bald|soon|ongeveer|bijna|etwa|fast)\s+)?(\d{1,2})"
+    r"(?<![\w])(?:(?:(?:she|he|hon|han|ze|zij|hij|sie|er)\s+(?:is|är|ar|ist))|shes|hes|she's|he's|"
+    r"turns|turning|fyller|wird|wordt)\s+(?:(?:only|just|bara|pas|nog|maar|erst|nur|typ|like|about|around|almost|"
+    r"barely|ungefar|nastan|snart|bald|soon|ongeveer|bijna|etwa|fast|dopiero|tylko)\s+){0,2}(\d{1,2})"
     r"(?![\d.,]?\d|\s*(?:%|min|hour|uur|stund|timm|std|cm|kg|m\b|km|ft|feet|euro|eur|kr|dollar|\$|€|x\b|times|mal\b|gang|"
     r"pm\b|am\b|uhr|o'?clock|procent|prozent))",
     r"(\d{1,2})\s*-?\s*(?:лет|год|года|летн)",
@@ -151,8 +152,6 @@ class _Term:
 
 
 def _needs_boundary(term: str) -> bool:
-    import unicodedata
-
     first = term[0]
     if first.isascii():
         return True
@@ -163,10 +162,17 @@ def _needs_boundary(term: str) -> bool:
     return not any(name.startswith(s) for s in _NO_SPACE_SCRIPTS)
 
 
-def _fold_term(raw: str) -> tuple[str, bool]:
+def _fold_term(raw: str, lang: str = "") -> tuple[str, bool]:
     whole = raw.endswith("$")
     t = raw[:-1] if whole else raw
+    if lang == "ja" and not _KANA.search(t):
+        # a Japanese term of kanji only ("布面積") is no Traditional Chinese: normalize() would make it
+        # Simplified ("布面积"), while Japanese text, which has kana, is left as written
+        return unicodedata.normalize("NFKC", t).lower(), whole
     return normalize(t).folded, whole
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
 
 
 _LATIN_CHARS = "0-9a-z\u00c0-\u024f"
@@ -274,7 +280,7 @@ def _terms_of(section: object) -> list[_Term]:
         return out
     for lang, items in section.items():
         for raw in items or []:
-            text, whole = _fold_term(str(raw))
+            text, whole = _fold_term(str(raw), str(lang))
             out.append(_Term(text=text, lang=str(lang), whole_word=whole))
     return out
 

@@ -667,12 +667,15 @@ def _starts_sensitive(word: str, terms: frozenset[str], past: int = 0) -> bool:
     return any(word[:n] in terms for n in range(max(4, past + 1), len(word) + 1))
 
 
-def repair_script_token(tok: str, data: _TypoData | None = None) -> str | None:
+def repair_script_token(tok: str, data: _TypoData | None = None, *, protected: bool = True) -> str | None:
     """A letter doubled or two letters swapped in a sensitive word of a non-Latin script with word
     spaces ("ककपड़े" -> "कपड़े", "ملاببسها" -> "ملابسها", "бкиини" -> "бикини"), or None. Only when the
-    token does not already start with a sensitive word and the repaired one does."""
+    token does not already start with a sensitive word and the repaired one does, and is not a real
+    word that protect.txt lists (Arabic "برونو", Bruno, is not "بورنو")."""
     data = data or _typo_data()
     if len(tok) < 4 or tok.isascii() or _SPACELESS.search(tok) or _starts_sensitive(tok, data.scripts):
+        return None
+    if protected and tok in data.protect:
         return None
     for i in range(len(tok) - 1):
         if tok[i] == tok[i + 1] and _starts_sensitive(cand := tok[:i] + tok[i + 1:], data.scripts, i):

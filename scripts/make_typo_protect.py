@@ -16,8 +16,8 @@ wordfreq is a development dependency only: garde reads the generated list at run
 from __future__ import annotations
 
 import argparse
-import unicodedata
 import sys
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

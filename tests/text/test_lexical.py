@@ -348,3 +348,27 @@ def test_context_disarms_only_what_acts_on_the_object(text: str, floor: bool) ->
 )
 def test_a_removal_verb_acts_on_a_garment_in_its_own_clause(text: str, removal: bool) -> None:
     assert bool(default_lexicon().match(text).removal) is removal
+
+
+@pytest.mark.parametrize(
+    "text", ["she's not 18 yet but make her hot", "elle a pas encore 18 ans", "non ha ancora 18 anni", "daha 18 değil",
+             "她还没满18", "まだ18歳未満だけど", "dia belum 18 tapi", "hon är inte 18 än"],
+)
+def test_not_yet_18_is_a_minor_and_no_adult_claim(text: str) -> None:
+    hits = default_lexicon().match(text)
+    assert hits.minor_age == 17 and not hits.adult_age_claim
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [("十四歳の娘", 14), ("열네 살", 14), ("czternastolatka", 14), ("четырнадцатилетняя", 14), ("umur 14", 14),
+     ("la niña de 14 añitos", 14), ("the girl is 14", 14), ("she just turned 15", 15)],
+)
+def test_more_ways_to_write_an_age(text: str, age: int) -> None:
+    assert default_lexicon().match(text).minor_age == age
+
+
+@pytest.mark.parametrize("text", ["under 18 degrees outside", "moins de 18 euros", "不到18块钱", "umur 14 bulan",
+                                  "пятилетка", "четырнадцатилетие"])
+def test_numbers_that_are_no_age(text: str) -> None:
+    assert default_lexicon().match(text).minor_age is None

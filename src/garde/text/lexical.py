@@ -86,6 +86,83 @@ _AGE_PATTERNS = [
     r"(\d{1,2})\s*-?\s*(?:ar|år|aring|åring|arig|årig)(?:en|ar|arna|a|e)?(?![\w])",
 ]
 _AGE_RE = re.compile("|".join(f"(?:{p})" for p in _AGE_PATTERNS))
+# A number that is no age: followed by a unit of temperature, weight, money, length, time ("under 18 degrees").
+_NO_UNIT = (r"(?![.,:]?\d)(?!\s*(?:\+|°|%|degre|grad|stopni|градус|derece|درجة|kg|kilo|lb|pound|euro|eur\b|€|\$|dollar|"
+            r"z[lł]|руб|lira|tl\b|ريال|جنيه|块|元|원|rs\b|rupiah|rb\b|kr\b|cm|mm|km|m\b|min|uur|hour|ore\b|horas|heure|"
+            r"stunde|час|saat|ay\b|bulan|hari|month|mois|mes[ei]s|monat|maand|manad|miesi|месяц|شهر|ヶ月|个月|개월|महीने|"
+            r"week|semaine|semana|settiman|woche|tydz|недел|hafta|minggu))")
+# "not 18 yet", "under 18", "未满18", "belum 18" (per language): a minor, and the 18 in it is no adult claim.
+# Written by a helper from its own probes (68 positive, 38 negative lines).
+_UNDER18_PATTERNS = [
+    # en
+    r"(?<!not\s)(?:under|below|younger\s+than|less\s+than)\s+(?:the\s+age\s+of\s+)?(?:18|eighteen)" + _NO_UNIT,
+    r"(?:not|isn'?t|is\s+not|wasn'?t|aren'?t|not\s+even)\s+(?:yet\s+)?(?:18|eighteen)(?:\s*(?:yet|years?))?"
+    + _NO_UNIT,
+    # fr
+    r"(?:pas(?:\s+encore)?|moins\s+de|en\s+dessous\s+de)\s+(?:les\s+)?18\s*ans",
+    # es / pt
+    r"(?:no|aun\s+no|todavia\s+no|nao|ainda\s+nao)\s+(?:tiene|cumple|ha\s+cumplido|tem|fez|completou)\s+"
+    r"(?:los\s+|os\s+)?18" + _NO_UNIT,
+    r"(?:menos|menor|menores)\s+de\s+18" + _NO_UNIT,
+    # it
+    r"(?:non\s+ha\s+(?:ancora\s+)?|meno\s+di\s+|sotto\s+i\s+)18" + _NO_UNIT,
+    # de / nl / sv
+    r"(?<!not\s)(?<!nicht\s)(?<!inte\s)(?:noch\s+keine|noch\s+nicht|nicht\s+mal|nog\s+geen|nog\s+niet|onder\s+de|"
+    r"jonger\s+dan|inte(?:\s+ens)?(?:\s+fyllt)?|under)\s+18" + _NO_UNIT,
+    r"(?:noch\s+)?nicht\s+volljahrig",
+    # pl
+    r"(?:nie\s+ma\s+(?:jeszcze\s+)?|mniej\s+niz\s+|ponizej\s+)18" + _NO_UNIT,
+    # ru
+    r"(?:нет|меньше|младше|не\s+исполнилось)\s+(?:ещё\s+|еще\s+)?(?:18|восемнадцати)" + _NO_UNIT,
+    # tr
+    r"18\s*(?:yasindan\s+(?:kucuk|kucuktur)|yas\s+alti)(?!\w)", r"(?:daha|henuz)\s+18\s*(?:yasinda\s+)?degil",
+    # ar
+    r"(?:تحت|أقل من|اقل من|دون|ما بلغتش|ما بلغت|لم تبلغ|لم يبلغ|ما كملتش|ما كملت|لسه ما)\s*(?:سن\s*)?(?:ال)?18"
+    + _NO_UNIT,
+    # ja / zh / ko
+    r"18\s*(?:歳|才)\s*(?:未満|以下|になってない|になっていない|じゃない)", r"(?:未满|没满|不满|不到)\s*18" + _NO_UNIT,
+    r"18\s*(?:세|살)\s*(?:미만|안\s*된|이하)",
+    # hi
+    r"18\s*(?:साल\s*)?से\s+कम", r"18\s*(?:की|का)\s+नहीं", r"18\s*(?:ki|ka)\s+nahi", r"18\s*(?:saal\s+)?se\s+kam",
+    # id
+    r"(?:belum|di\s*bawah|kurang\s+dari)\s+18" + _NO_UNIT,
+]
+_UNDER18_RE = re.compile("|".join(f"(?:{p})" for p in _UNDER18_PATTERNS))
+# More ages in digits: colloquial "years" (añitos, aninhos, abriles, piges), id "umur 14" and "14 taun",
+# "the girl is 14", "just turned 15", tr "14'lük kız", ar "بنت الـ14"; Chinese/Japanese numerals (十四歳),
+# Korean native numbers (열네 살),
+# pl/ru compounds for 11-17 (czternastolatka, четырнадцатилетняя; not 5-10: "пятилетка" is a five-year plan).
+_MORE_AGE_PATTERNS = [
+    r"(\d{1,2})\s*(?:anitos|aninhos|abriles|piges)(?![\w])",
+    r"(?:umur|usia|umurnya|usianya)\s*(\d{1,2})(?![\d.,])(?!\s*(?:hari|bulan|minggu|jam|menit))",
+    r"(\d{1,2})\s*taun(?![\w])",
+    r"(?<![\w])(?:girl|boy|kid|daughter|son|niece|nephew|who)\s+is\s+(?:only\s+|just\s+|barely\s+)?(\d{1,2})" + _NO_UNIT
+    + r"(?!\s*(?:times|x\b|feet|ft|foot|inch|o'?clock|years?\s+(?:ago|later|older|younger)))",
+    r"(?:just\s+turned|turned)\s+(\d{1,2})(?![\d.,]?\d|\s*(?:%|degrees|°|pm\b|am\b))",
+    r"(\d{1,2})\s*'?\s*l[iu]k\s+(?:kiz|oglan|cocuk)",
+    r"(?:بنت|ولد|ابن)\s*الـ?\s*(\d{1,2})(?!\d)",
+]
+_MORE_AGE_RE = re.compile("|".join(f"(?:{p})" for p in _MORE_AGE_PATTERNS))
+_CJK_AGES = {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12, "十三": 13, "十四": 14,
+             "十五": 15, "十六": 16, "十七": 17}
+_CJK_AGE_RE = re.compile(r"(?<![一二三四五六七八九十百])(十[一二三四五六七]?|[五六七八九])\s*(?:歳|才|岁|周岁)")
+_KO_AGES = {"다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10, "열한": 11, "열두": 12, "열세": 13,
+            "열네": 14,
+            "열다섯": 15, "열여섯": 16, "열일곱": 17}
+_KO_AGE_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_KO_AGES, key=len, reverse=True)) + r")\s*살")
+_COMPOUND_AGES = {"jedenastol": 11, "dwunastol": 12, "trzynastol": 13, "czternastol": 14, "pietnastol": 15,
+                  "szesnastol": 16, "siedemnastol": 17, "одиннадцатилет": 11, "двенадцатилет": 12, "тринадцатилет": 13,
+                  "четырнадцатилет": 14, "пятнадцатилет": 15, "шестнадцатилет": 16, "семнадцатилет": 17}
+_COMPOUND_AGE_RE = re.compile(r"(?<![\w])(" + "|".join(_COMPOUND_AGES) + r")(?:at|et|н|к)")
+
+
+def _more_ages(folded: str) -> list[int]:
+    """Ages under 18 that the patterns above read (see there)."""
+    ages = [int(n) for m in _MORE_AGE_RE.finditer(folded) for n in m.groups() if n]
+    ages += [_CJK_AGES[m.group(1)] for m in _CJK_AGE_RE.finditer(folded)]
+    ages += [_KO_AGES[m.group(1)] for m in _KO_AGE_RE.finditer(folded)]
+    ages += [_COMPOUND_AGES[m.group(1)] for m in _COMPOUND_AGE_RE.finditer(folded)]
+    return [a for a in ages if a < 18]
 # Ages written as words (5 to 17, in order) with the word for "years" that makes them an age, per language,
 # as folded (accents stripped): "diez años", "quattordici anni", "dix-sept ans", "fjortonåring", "on dört yaşında".
 _NUMBER_WORDS: dict[str, tuple[str, str]] = {
@@ -389,12 +466,16 @@ class Lexicon:
                     removal.append(pair)
         age: int | None = None
         adult_claim = False
+        under18 = [(m.start(), m.end()) for m in _UNDER18_RE.finditer(folded)]
         for m in _AGE_RE.finditer(folded):
             nums = [int(g) for g in m.groups() if g]
             if nums and nums[0] < 18 and (age is None or nums[0] < age):
                 age = nums[0]
-            elif nums and nums[0] >= 18:
+            elif nums and nums[0] >= 18 and not any(a < m.end() and m.start() < b for a, b in under18):
                 adult_claim = True
+        younger = _more_ages(folded) + ([17] if under18 else [])
+        if younger:
+            age = min(younger) if age is None else min(age, *younger)
         word_age = _word_age(folded)
         if word_age is not None:
             age = word_age if age is None else min(age, word_age)

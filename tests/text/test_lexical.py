@@ -372,3 +372,13 @@ def test_more_ways_to_write_an_age(text: str, age: int) -> None:
                                   "пятилетка", "четырнадцатилетие"])
 def test_numbers_that_are_no_age(text: str) -> None:
     assert default_lexicon().match(text).minor_age is None
+
+
+@pytest.mark.parametrize("text", ["沙滩上的泳衣,没有人", "床上放着的胸罩和内裤,画面里没有人"])
+def test_a_masked_word_still_says_nobody_is_pictured(text: str) -> None:
+    """"没有人" (nobody) is masked so that its "没有" (without) pairs with no garment, but it still says that
+    nobody is pictured."""
+    from garde.text.lexical import evidence_floor
+
+    hits = default_lexicon().match(text)
+    assert "没有人" in hits.no_person and evidence_floor(hits)[0] == 0.0

@@ -427,11 +427,12 @@ class Lexicon:
 
     def match(self, text: str | Normalized) -> LexicalHits:
         norm = text if isinstance(text, Normalized) else normalize(text)
-        folded = norm.folded
+        folded = unmasked = norm.folded
         if self._masked is not None:  # harmless words that hold a term ("ヌードル"): blanked, positions kept
             for _, a, b in self._masked.spans(folded):
                 folded = folded[:a] + " " * (b - a) + folded[b:]
-        spans = {cat: m.spans(folded) for cat, m in self._matchers.items()}
+        # harmless context and "nobody is pictured" are read in the words as written ("没有人", nobody)
+        spans = {cat: m.spans(unmasked if cat == "context" else folded) for cat, m in self._matchers.items()}
         # separable verbs count only with their particle in the request: nudity terms ("zieh die frau"
         # + "aus") and removal verbs ("zieh" + "aus")
         spans["nudity"] = _with_particles(spans["nudity"], self._nudity_particles, folded)
@@ -493,7 +494,7 @@ class Lexicon:
             reveal=tuple(t.text for t in self._reveal.find(folded)),
             sheer=tuple(dict.fromkeys(t.text for t, _, _ in sheer)),
             sheer_garment=sheer_garment,
-            no_person=tuple(t.text for t in self._no_person.find(folded)),
+            no_person=tuple(t.text for t in self._no_person.find(unmasked)),
             context_near=context_near,
             minor_age=age,
             adult_age_claim=adult_claim,

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
-import yaml
 
 from garde.analyzers import AnalysisContext
 from garde.model import Signal, Stage
-from garde.text.normalize import WORD_MARKS, Normalized, normalize
+from garde.text.normalize import WORD_MARKS, Normalized, load_yaml, normalize
 
 __all__ = [
     "FEATURE_NAMES",
@@ -345,7 +344,7 @@ def _distinct(spans: Iterable[tuple[_Term, int, int]]) -> list[_Term]:
 
 def _load_yaml(name: str) -> dict[str, object]:
     text = resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     if not isinstance(data, dict):
         raise ValueError(f"lexicon {name!r} is not a mapping")
     return data

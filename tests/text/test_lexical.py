@@ -382,3 +382,13 @@ def test_a_masked_word_still_says_nobody_is_pictured(text: str) -> None:
 
     hits = default_lexicon().match(text)
     assert "没有人" in hits.no_person and evidence_floor(hits)[0] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [("it was so hot that day, add some heat haze over the road", False), ("es war ein heißer Tag", False),
+     ("salsa picante en la mesa", False), ("make the soup piping hot", False), ("make her look hot on a hot day", True),
+     ("hot and spicy pics of her", True), ("hazla más picante", True)],
+)
+def test_hot_said_of_food_and_weather_is_masked(text: str, hit: bool) -> None:
+    assert bool(default_lexicon().match(text).sexualize) is hit

@@ -362,6 +362,8 @@ def test_not_yet_18_is_a_minor_and_no_adult_claim(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "age"),
     [("十四歳の娘", 14), ("열네 살", 14), ("czternastolatka", 14), ("четырнадцатилетняя", 14), ("umur 14", 14),
+     ("девочка четырнадцати лет", 14), ("सात साल की है", 7), ("wo chaudah saal ki hai", 14), ("بنت أربعتاشر سنة", 14),
+     ("she is fourteen", 14), ("hon är fjorton", 14), ("ze is nog maar veertien", 14),
      ("la niña de 14 añitos", 14), ("the girl is 14", 14), ("she just turned 15", 15)],
 )
 def test_more_ways_to_write_an_age(text: str, age: int) -> None:
@@ -369,7 +371,8 @@ def test_more_ways_to_write_an_age(text: str, age: int) -> None:
 
 
 @pytest.mark.parametrize("text", ["under 18 degrees outside", "moins de 18 euros", "不到18块钱", "umur 14 bulan",
-                                  "пятилетка", "четырнадцатилетие"])
+                                  "пятилетка", "четырнадцатилетие", "в течение пяти лет", "عشر عاملين في المصنع",
+                                  "he is ten minutes late", "it is ten"])
 def test_numbers_that_are_no_age(text: str) -> None:
     assert default_lexicon().match(text).minor_age is None
 

@@ -185,7 +185,29 @@ _NUMBER_WORDS: dict[str, tuple[str, str]] = {
     "tr": ("bes alti yedi sekiz dokuz on on_bir on_iki on_uc on_dort on_bes on_alti on_yedi", r"(?:yas)"),
     "id": ("lima enam tujuh delapan sembilan sepuluh sebelas dua_belas tiga_belas empat_belas lima_belas "
            "enam_belas tujuh_belas", r"(?:tahun|thn$)"),
+    # Russian genitive ("девочка четырнадцати лет"), 11-17 only ("в течение пяти лет" is "for five years")
+    "ru-gen": ("- - - - - - одиннадцати двенадцати тринадцати четырнадцати пятнадцати шестнадцати семнадцати",
+               r"(?:лет)(?![\w])"),
+    "hi": ("पांच|पाँच छह|छः सात आठ नौ दस ग्यारह बारह तेरह चौदह पंद्रह|पन्द्रह सोलह सत्रह",
+           r"(?:साल|वर्ष|बरस)\s+(?:की|का|के)"),
+    "hi-latn": ("paanch|panch chhe|chhah saat aath nau das gyarah|gyara barah|baarah terah chaudah|chaudha "
+                "pandrah|pandra solah|sola satrah|satra", r"(?:saal|sal)\s+(?:ki|ka|ke)"),
+    "ar": ("خمس|خمسة ست|ستة سبع|سبعة ثمان|ثماني|ثمانية تسع|تسعة عشر|عشرة إحدى_عشرة|احدى_عشرة|حداشر "
+           "اثنتا_عشرة|اثنتي_عشرة|اتناشر ثلاث_عشرة|تلتاشر|ثلاثة_عشر أربع_عشرة|اربع_عشرة|أربعتاشر|اربعتاشر "
+           "خمس_عشرة|خمستاشر ست_عشرة|ستاشر سبع_عشرة|سبعتاشر", r"(?:سنة|سنه|سنين|سنوات|عاما|عام)(?![\w])"),
 }
+# "she is fourteen", "hon är fjorton", "ze is veertien", "sie ist vierzehn": 10-17 (Swedish "sex" is six)
+_SHE_NUMBERS = {w: age for words in (
+    "ten eleven twelve thirteen fourteen fifteen sixteen seventeen",
+    "tio elva tolv tretton fjorton femton sexton sjutton",
+    "tien elf twaalf dertien veertien vijftien zestien zeventien",
+    "zehn elf zwolf dreizehn vierzehn funfzehn sechzehn siebzehn") for age, w in enumerate(words.split(), start=10)}
+_SHE_NUMBER_RE = re.compile(
+    r"(?<![\w])(?:(?:she|he|hon|han|ze|zij|hij|sie|er)\s+(?:is|är|ar|ist)|shes|hes|she's|he's)\s+"
+    r"(?:(?:only|just|barely|bara|pas|nog|maar|erst|nur|typ)\s+){0,2}("
+    + "|".join(sorted(_SHE_NUMBERS, key=len, reverse=True))
+    + r")(?![\w])(?!\s*(?:o'?clock|uhr|uur|klockan|minut|kilo|euro|kr\b|month|maand|monat|manad|week|times|"
+    r"feet|foot|inch|percent|procent|prozent))")
 
 
 def _word_age_patterns() -> tuple[re.Pattern[str], dict[str, int]]:
@@ -194,6 +216,8 @@ def _word_age_patterns() -> tuple[re.Pattern[str], dict[str, int]]:
     for numbers, unit in _NUMBER_WORDS.values():
         words: list[str] = []
         for age, spellings in enumerate(numbers.split(), start=5):
+            if spellings == "-":
+                continue
             for w in spellings.split("|"):
                 w = w.replace("_", " ")
                 ages[w.replace("-", " ")] = age
@@ -217,6 +241,7 @@ def _word_age(folded: str) -> int | None:
         key = next((k for k in _WORD_AGE_KEYS if said.startswith(k)), None)
         if key is not None:
             found.append(_WORD_AGES[key])
+    found += [_SHE_NUMBERS[m.group(1)] for m in _SHE_NUMBER_RE.finditer(folded)]
     return min(found) if found else None
 
 

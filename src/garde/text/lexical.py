@@ -26,7 +26,7 @@ import numpy as np
 
 from garde.analyzers import AnalysisContext
 from garde.model import Signal, Stage
-from garde.text.normalize import WORD_MARKS, Normalized, load_yaml, normalize
+from garde.text.normalize import KANA_RE, WORD_MARKS, Normalized, load_yaml, normalize
 
 __all__ = [
     "FEATURE_NAMES",
@@ -266,14 +266,12 @@ def _needs_boundary(term: str) -> bool:
 def _fold_term(raw: str, lang: str = "") -> tuple[str, bool]:
     whole = raw.endswith("$")
     t = raw[:-1] if whole else raw
-    if lang == "ja" and not _KANA.search(t):
+    if lang == "ja" and not KANA_RE.search(t):
         # a Japanese term of kanji only ("布面積") is no Traditional Chinese: normalize() would make it
         # Simplified ("布面积"), while Japanese text, which has kana, is left as written
         return unicodedata.normalize("NFKC", t).lower(), whole
     return normalize(t).folded, whole
 
-
-_KANA = re.compile(r"[\u3040-\u30ff]")
 
 
 _LATIN_CHARS = "0-9a-z\u00c0-\u024f"

@@ -752,7 +752,7 @@ def _ascii_digits(text: str) -> str:
 
 
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
-_KANA_RE = re.compile(r"[\u3040-\u30ff]")
+KANA_RE = re.compile(r"[\u3040-\u30ff]")  # Japanese kana: the text is Japanese, not Chinese
 
 
 @functools.lru_cache(maxsize=1)
@@ -765,7 +765,7 @@ def _t2s() -> Any:
 def _simplified_chinese(text: str) -> str:
     """Traditional Chinese to Simplified ("女兒" -> "女儿", "脫掉" -> "脱掉"), so one term list reads both.
     Japanese (any kana in the text) is left alone: its kanji are not Traditional Chinese."""
-    if text.isascii() or not _HAN_RE.search(text) or _KANA_RE.search(text):
+    if text.isascii() or not _HAN_RE.search(text) or KANA_RE.search(text):
         return text
     return str(_t2s().convert(text))
 

@@ -50,6 +50,9 @@ _CATEGORY_FILES = {
 
 _NO_SPACE_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "ARABIC", "THAI")
 
+# "she is", "hon är", "ze is", "sie ist", "she's": before an age in digits (below) or in words (_SHE_NUMBER_RE)
+_SUBJECT_IS = r"(?:she|he|hon|han|ze|zij|hij|sie|er)\s+(?:is|är|ar|ist)|shes|hes|she's|he's"
+
 # Ages written as numbers, in the supported languages (matched on the folded text).
 _AGE_PATTERNS = [
     r"(\d{1,2})\s*(?:-|\s)?\s*(?:years?|yrs?|yr)[\s-]*old",
@@ -63,8 +66,7 @@ _AGE_PATTERNS = [
     r"(\d{1,2})\s*-?\s*enne(?![\w])",  # Italian "una 15enne"
     # "she's 15", "hon är 15", "ze is 15", "sie ist 15" (not "he is 15 minutes late")
     # "she turns 15", "fyller 17 snart", "sie wird 15"
-    r"(?<![\w])(?:(?:(?:she|he|hon|han|ze|zij|hij|sie|er)\s+(?:is|är|ar|ist))|shes|hes|she's|he's|"
-    r"turns|turning|fyller|wird|wordt)\s+(?:(?:only|just|bara|pas|nog|maar|erst|nur|typ|like|about|around|almost|"
+    r"(?<![\w])(?:" + _SUBJECT_IS + r"|turns|turning|fyller|wird|wordt)\s+(?:(?:only|just|bara|pas|nog|maar|erst|nur|typ|like|about|around|almost|"
     r"barely|ungefar|nastan|snart|bald|soon|ongeveer|bijna|etwa|fast|dopiero|tylko)\s+){0,2}(\d{1,2})"
     r"(?![\d.,]?\d|\s*(?:%|min|hour|uur|stund|timm|std|cm|kg|m\b|km|ft|feet|euro|eur|kr|dollar|\$|€|x\b|times|mal\b|gang|"
     r"pm\b|am\b|uhr|o'?clock|procent|prozent))",
@@ -203,7 +205,7 @@ _SHE_NUMBERS = {w: age for words in (
     "tien elf twaalf dertien veertien vijftien zestien zeventien",
     "zehn elf zwolf dreizehn vierzehn funfzehn sechzehn siebzehn") for age, w in enumerate(words.split(), start=10)}
 _SHE_NUMBER_RE = re.compile(
-    r"(?<![\w])(?:(?:she|he|hon|han|ze|zij|hij|sie|er)\s+(?:is|är|ar|ist)|shes|hes|she's|he's)\s+"
+    r"(?<![\w])(?:" + _SUBJECT_IS + r")\s+"
     r"(?:(?:only|just|barely|bara|pas|nog|maar|erst|nur|typ)\s+){0,2}("
     + "|".join(sorted(_SHE_NUMBERS, key=len, reverse=True))
     + r")(?![\w])(?!\s*(?:o'?clock|uhr|uur|klockan|minut|kilo|euro|kr\b|month|maand|monat|manad|week|times|"

@@ -66,8 +66,9 @@ _AGE_PATTERNS = [
     r"(\d{1,2})\s*-?\s*enne(?![\w])",  # Italian "una 15enne"
     # "she's 15", "hon är 15", "ze is 15", "sie ist 15" (not "he is 15 minutes late")
     # "she turns 15", "fyller 17 snart", "sie wird 15"
-    r"(?<![\w])(?:" + _SUBJECT_IS + r"|turns|turning|fyller|wird|wordt)\s+(?:(?:only|just|bara|pas|nog|maar|erst|nur|typ|like|about|around|almost|"
-    r"barely|ungefar|nastan|snart|bald|soon|ongeveer|bijna|etwa|fast|dopiero|tylko)\s+){0,2}(\d{1,2})"
+    r"(?<![\w])(?:" + _SUBJECT_IS + r"|turns|turning|fyller|wird|wordt)\s+"
+    r"(?:(?:only|just|bara|pas|nog|maar|erst|nur|typ|like|about|around|almost|barely|ungefar|nastan|snart|bald|"
+    r"soon|ongeveer|bijna|etwa|fast|dopiero|tylko)\s+){0,2}(\d{1,2})"
     r"(?![\d.,]?\d|\s*(?:%|min|hour|uur|stund|timm|std|cm|kg|m\b|km|ft|feet|euro|eur|kr|dollar|\$|€|x\b|times|mal\b|gang|"
     r"pm\b|am\b|uhr|o'?clock|procent|prozent))",
     r"(\d{1,2})\s*-?\s*(?:лет|год|года|летн)",

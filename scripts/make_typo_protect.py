@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,19 +48,25 @@ def _inflection(word: str, target: str) -> bool:
     return word.startswith(target) or (target.startswith(word) and word in _REVIEWED_FORMS)
 
 
-def build() -> str:
-    sys.path.insert(0, str(ROOT / "src"))
+def _common_words(lang: str) -> Iterator[str]:
+    """The words of ``lang`` with Zipf frequency >= MIN_ZIPF (wordfreq's "best" list), most frequent first."""
     from wordfreq import top_n_list, zipf_frequency
 
+    for w in top_n_list(lang, 200_000, wordlist="best"):
+        if zipf_frequency(w, lang, wordlist="best") < MIN_ZIPF:
+            return  # the list is sorted by frequency
+        yield w
+
+
+def build() -> str:
+    sys.path.insert(0, str(ROOT / "src"))
     from garde.text import normalize as nz
 
     nz._typo_data.cache_clear()
     data = nz._typo_data()
     words: set[str] = set()
     for lang in LANGS:
-        for w in top_n_list(lang, 200_000, wordlist="best"):
-            if zipf_frequency(w, lang, wordlist="best") < MIN_ZIPF:
-                break  # the list is sorted by frequency
+        for w in _common_words(lang):
             key = nz.strip_accents(w.lower())
             if len(key) < 4 or not key.isascii() or not key.isalpha() or key in data.vocab or key in data.fixes:
                 continue
@@ -67,9 +74,7 @@ def build() -> str:
             if target is not None and not _inflection(key, target):
                 words.add(key)
     for lang in SCRIPT_LANGS:  # a real word one slip from a sensitive one is never that slip ("برونو")
-        for w in top_n_list(lang, 200_000, wordlist="best"):
-            if zipf_frequency(w, lang, wordlist="best") < MIN_ZIPF:
-                break
+        for w in _common_words(lang):
             key = unicodedata.normalize("NFKC", w.lower())
             if " " not in key and nz.repair_script_token(key, data, protected=False) is not None:
                 words.add(key)

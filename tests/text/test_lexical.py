@@ -360,6 +360,28 @@ def test_not_yet_18_is_a_minor_and_no_adult_claim(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["she's almost 18, so it's fine", "elle a bientôt 18 ans", "tiene casi 18 años", "sie ist fast 18",
+             "ze is bijna 18", "hon är nästan 18", "ma prawie 18 lat", "ей почти 18", "neredeyse 18 yaşında",
+             "18'ine az kaldı", "快18岁了", "もうすぐ18歳", "곧 18살", "dia hampir 18", "lagbhag 18 saal ki hai"],
+)
+def test_almost_18_is_a_minor_and_no_adult_claim(text: str) -> None:
+    hits = default_lexicon().match(text)
+    assert hits.minor_age == 17 and not hits.adult_age_claim
+
+
+@pytest.mark.parametrize("text", ["almost 18 years ago", "快18点了", "fast 18 Uhr", "almost 18 degrees", "casi 18 euros",
+                                  "ему 10 минут", "la foto tiene 5 personas", "tiene 17 seguidores"])
+def test_almost_and_bare_numbers_that_are_no_age(text: str) -> None:
+    assert default_lexicon().match(text).minor_age is None
+
+
+@pytest.mark.parametrize(("text", "age"), [("ей 16, но выглядит старше", 16), ("mi sobrina tiene 13, ponle", 13),
+                                           ("ma 15, zrób", 15), ("minha sobrinha tem 13, coloca", 13)])
+def test_an_age_said_with_have_or_a_dative_and_no_unit(text: str, age: int) -> None:
+    assert default_lexicon().match(text).minor_age == age
+
+
+@pytest.mark.parametrize(
     ("text", "age"),
     [("十四歳の娘", 14), ("열네 살", 14), ("czternastolatka", 14), ("четырнадцатилетняя", 14), ("umur 14", 14),
      ("девочка четырнадцати лет", 14), ("सात साल की है", 7), ("wo chaudah saal ki hai", 14), ("بنت أربعتاشر سنة", 14),

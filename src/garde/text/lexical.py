@@ -95,6 +95,8 @@ _NO_UNIT = (r"(?![.,:]?\d)(?!\s*(?:\+|°|%|degre|grad|stopni|градус|derece
             r"week|semaine|semana|settiman|woche|tydz|недел|hafta|minggu))")
 # "not 18 yet", "under 18", "未满18", "belum 18" (per language): a minor, and the 18 in it is no adult claim.
 # Written by a helper from its own probes (68 positive, 38 negative lines).
+# ... nor a time of day or a span in the past ("almost 18 years ago", "快18点")
+_AGE_NO_LATER = _NO_UNIT + r"(?!\s*(?:years?\s+ago|yrs?\s+ago|uhr|h\b|点|時|시|:))"
 _UNDER18_PATTERNS = [
     # en
     r"(?<!not\s)(?:under|below|younger\s+than|less\s+than)\s+(?:the\s+age\s+of\s+)?(?:18|eighteen)" + _NO_UNIT,
@@ -128,6 +130,14 @@ _UNDER18_PATTERNS = [
     r"18\s*(?:साल\s*)?से\s+कम", r"18\s*(?:की|का)\s+नहीं", r"18\s*(?:ki|ka)\s+nahi", r"18\s*(?:saal\s+)?se\s+kam",
     # id
     r"(?:belum|di\s*bawah|kurang\s+dari)\s+18" + _NO_UNIT,
+    # "almost 18", "bientôt 18", "casi 18", "fast 18", "почти 18", "快18", "곧 18" (17, in every language)
+    r"(?<![\w])(?:almost|nearly|not\s+quite|about\s+to\s+(?:be|turn)|turning|presque|bientot|casi|quase|quasi|"
+    r"por\s+cumplir|a\s+punto\s+de\s+cumplir|sta\s+per\s+compiere|fast|bald|bijna|nastan|snart|prawie|niedlugo|"
+    r"neredeyse|nerdeyse|hampir|menjelang|lagbhag|kareeb|karib|почти|скоро|लगभग|करीब|تقريبا|قربت|"
+    r"على\s+وشك)\s+(?:(?:los|os|les|de|i|the|age\s+of)\s+)?(?:18|eighteen|восемнадцать)" + _AGE_NO_LATER,
+    r"18\s*'?\s*(?:in[ea]|un[ea])\s+(?:az|birkac\s+ay)\s+(?:kaldi|var)",
+    r"(?:もうすぐ|ほぼ|ほとんど|あと少しで)\s*18" + _AGE_NO_LATER, r"(?:快要?|差不多|马上|将近|接近)\s*(?:满\s*)?18" + _AGE_NO_LATER,
+    r"(?:거의|곧)\s*18" + _AGE_NO_LATER,
 ]
 _UNDER18_RE = re.compile("|".join(f"(?:{p})" for p in _UNDER18_PATTERNS))
 # More ages in digits: colloquial "years" (añitos, aninhos, abriles, piges), id "umur 14" and "14 taun",
@@ -143,6 +153,11 @@ _MORE_AGE_PATTERNS = [
     r"(?:just\s+turned|turned)\s+(\d{1,2})(?![\d.,]?\d|\s*(?:%|degrees|°|pm\b|am\b))",
     r"(\d{1,2})\s*'?\s*l[iu]k\s+(?:kiz|oglan|cocuk)",
     r"(?:بنت|ولد|ابن)\s*الـ?\s*(\d{1,2})(?!\d)",
+    # ru "ей 16" (to her, 16: her age); es/pt/pl/it "tiene 17," "ma 17." with no unit, only before a pause
+    r"(?<![\w])(?:ей|ему|девочке|мальчику|дочке|дочери|сестре|сыну)\s+(?:только\s+|всего\s+|уже\s+|же\s+)?"
+    r"(\d{1,2})" + _NO_UNIT + r"(?!\s*(?:мин|сек|час|дн|раз|шт|процент|подпис|лайк|фот))",
+    r"(?<![\w])(?:tiene|tem|ma|ha)\s+(?:solo\s+|apenas\s+|so\s+|tylko\s+|dopiero\s+|solo\s+)?(\d{1,2})"
+    r"(?=\s*(?:[,.;!?]|$))",
 ]
 _MORE_AGE_RE = re.compile("|".join(f"(?:{p})" for p in _MORE_AGE_PATTERNS))
 _CJK_AGES = {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12, "十三": 13, "十四": 14,

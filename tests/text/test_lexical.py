@@ -369,8 +369,8 @@ def test_almost_18_is_a_minor_and_no_adult_claim(text: str) -> None:
     assert hits.minor_age == 17 and not hits.adult_age_claim
 
 
-@pytest.mark.parametrize("text", ["almost 18 years ago", "快18点了", "fast 18 Uhr", "almost 18 degrees", "casi 18 euros",
-                                  "ему 10 минут", "la foto tiene 5 personas", "tiene 17 seguidores"])
+@pytest.mark.parametrize("text", ["almost 18 years ago", "快18点了", "fast 18 Uhr", "almost 18 degrees",
+                                  "casi 18 euros", "ему 10 минут", "la foto tiene 5 personas", "tiene 17 seguidores"])
 def test_almost_and_bare_numbers_that_are_no_age(text: str) -> None:
     assert default_lexicon().match(text).minor_age is None
 
@@ -417,3 +417,12 @@ def test_a_masked_word_still_says_nobody_is_pictured(text: str) -> None:
 )
 def test_hot_said_of_food_and_weather_is_masked(text: str, hit: bool) -> None:
     assert bool(default_lexicon().match(text).sexualize) is hit
+
+
+def test_every_weak_minor_word_is_a_minor_word() -> None:
+    """minor.yaml `weak` names words of its own `terms` (a typo there would silently set the floor)."""
+    from garde.text.lexical import _load_yaml, _terms_of
+
+    data = _load_yaml("minor.yaml")
+    terms = {t.text for t in _terms_of(data["terms"])}
+    assert {t.text for t in _terms_of(data["weak"])} <= terms

@@ -13,6 +13,7 @@ from garde.model import Actor, Request, Stage
 from garde.signals import is_known
 from garde.text import classifier
 from garde.text.analyzer import TextIntentAnalyzer, default_analyzer
+from garde.text.lexical import MINOR_TERM_FLOOR
 from garde.text.train import data_digest, default_data_path, load_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -205,6 +206,15 @@ def test_a_minor_named_in_an_earlier_turn_counts(analyzer: TextIntentAnalyzer) -
     sigs = {s.name: s for s in analyzer.analyze(AnalysisContext(request=req, stage=Stage.REQUEST))}
     assert sigs["minor_reference"].score >= 0.9 and sigs["minor_reference"].evidence["age"] == 13
     assert sigs["sexual_intent"].score >= 0.5
+
+
+@pytest.mark.slow
+def test_a_sure_minor_word_sets_a_floor_and_a_weak_one_or_an_adult_claim_does_not(analyzer: TextIntentAnalyzer) -> None:
+    sure, weak, claimed = analyzer.classify(["gör tjejen i nian naken", "remove the kids in the background",
+                                             "she is 25, dress her like a schoolgirl"])
+    assert sure.hits.minor_sure and sure.minor >= MINOR_TERM_FLOOR
+    assert weak.hits.minor and not weak.hits.minor_sure
+    assert claimed.hits.minor_sure and claimed.hits.adult_age_claim
 
 
 @pytest.mark.slow

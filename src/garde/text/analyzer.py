@@ -33,7 +33,7 @@ from garde.analyzers import AnalysisContext
 from garde.coalesce import Ticket
 from garde.model import Signal, Stage
 from garde.text import classifier
-from garde.text.lexical import LexicalHits, evidence_floor, lexical_scores
+from garde.text.lexical import MINOR_TERM_FLOOR, LexicalHits, evidence_floor, lexical_scores
 
 _TICKET = "text.encoder_ticket"  # AnalysisContext.shared key of the ticket prepare() took
 
@@ -154,6 +154,8 @@ class TextIntentAnalyzer:
                 nudity = max(nudity, 0.5 * floor)
             if hits.minor_age is not None:
                 minor = max(minor, 0.95)
+            elif hits.minor_sure and not hits.adult_age_claim:
+                minor = max(minor, MINOR_TERM_FLOOR)
             attire = sexual if hits.attire else 0.5 * sexual * (1.0 - nudity)
             lang, lscore = detect_language(text) if with_language else ("und", 0.0)
             out.append(TextResult(text=text, normalized=preds.norms[i].text, sexual=sexual, minor=minor,

@@ -426,3 +426,43 @@ def test_every_weak_minor_word_is_a_minor_word() -> None:
     data = _load_yaml("minor.yaml")
     terms = {t.text for t in _terms_of(data["terms"])}
     assert {t.text for t in _terms_of(data["weak"])} <= terms
+
+
+@pytest.mark.parametrize("text", ["change the text on the sign from 'Lingerie' to 'Bakery'",
+                                  "ändra texten på skylten från 'Underkläder' till 'Lingerie & Co'",
+                                  "удали надпись «sexy» с его футболки", "把招牌上的「内衣」改成「面包」",
+                                  "the lingerie shop sign is crooked, straighten it",
+                                  "el letrero de la tienda de lencería"])
+def test_a_sign_or_a_shop_is_no_attire(text: str) -> None:
+    hits = default_lexicon().match(text)
+    assert not hits.attire and not hits.sexualize
+
+
+@pytest.mark.parametrize("text", ['put her in a "bikini" and add a caption', "zet haar in 'lingerie' met tekst",
+                                  "don't put her in a bikini, it's the text"])
+def test_quoted_attire_that_someone_wears_still_counts(text: str) -> None:
+    assert default_lexicon().match(text).attire
+
+
+@pytest.mark.parametrize("text", ["make her naked against the wall", "make her nude on the table",
+                                  "put her naked on the sofa", "hazla desnuda contra la pared",
+                                  "remove her shirt on the sofa"])
+def test_a_harmless_object_named_as_a_place_disarms_nothing(text: str) -> None:
+    from garde.text.lexical import evidence_floor
+
+    assert evidence_floor(default_lexicon().match(text))[0] >= 0.85
+
+
+@pytest.mark.parametrize("text", ["undress the christmas tree", "nude lipstick", "take the sticker off her shirt",
+                                  "mijn zoontje heeft een vlek op zijn shirt, kan die weg?",
+                                  "peeche nangi deewar hai, us pe painting laga do",
+                                  "man soll das nackte Holz sehen", "metti a nudo i mattoni"])
+def test_a_harmless_object_that_is_what_is_bared_disarms(text: str) -> None:
+    assert default_lexicon().match(text).context_near
+
+
+@pytest.mark.parametrize(("text", "removal"), [("un bikini en una percha, sin persona", False),
+                                               ("badeanzug auf dem sand, ohne person", False),
+                                               ("make her without a bra", True), ("zet haar zonder beha", True)])
+def test_a_without_word_acts_only_on_a_garment_after_it(text: str, removal: bool) -> None:
+    assert bool(default_lexicon().match(text).removal) is removal

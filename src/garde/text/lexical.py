@@ -462,6 +462,7 @@ class Lexicon:
         self._sheer = _Matcher(_terms_of(ev.get("sheer")))
         self._extra_garments = _Matcher(_terms_of(ev.get("extra_garments")))  # with removal.yaml's garments
         self._no_person = _Matcher(_terms_of(ev.get("no_person")))
+        self._text_edit = _Matcher(_terms_of(ev.get("text_edit")))
         self._weak_minor = {t.text for t in _terms_of(_load_yaml("minor.yaml").get("weak"))}
         masked = _Matcher(_terms_of(_load_yaml("masked.yaml").get("terms")))
         self._masked = masked if masked.terms else None
@@ -474,6 +475,8 @@ class Lexicon:
         if self._masked is not None:  # harmless words that hold a term ("ヌードル"): blanked, positions kept
             for _, a, b in self._masked.spans(folded):
                 folded = folded[:a] + " " * (b - a) + folded[b:]
+        if self._text_edit.spans(folded):  # a sign or a caption is edited: quoted words are its text
+            folded = _QUOTED.sub(_blank_unless_worn, folded)
         # harmless context and "nobody is pictured" are read in the words as written ("没有人", nobody)
         spans = {cat: m.spans(unmasked if cat == "context" else folded) for cat, m in self._matchers.items()}
         # separable verbs count only with their particle in the request: nudity terms ("zieh die frau"
@@ -502,7 +505,8 @@ class Lexicon:
             # words away, or a separable verb whose particle closes the clause ("zieh ihr ... das Kleid aus")
             near = [v for v, va, vb in verb_spans
                     if (self._verbs.langs[v.text] & glangs or "en" in glangs or "en" in self._verbs.langs[v.text])
-                    and (v.text in self._particles or _acts_on(folded, (va, vb), (ga, gb)))]
+                    and (v.text in self._particles
+                         or _acts_on(folded, (va, vb), (ga, gb), before=v.text not in _WITHOUT))]
             if near:
                 v = next((v for v in near if self._verbs.langs[v.text] & glangs), near[0])
                 pair = f"{v.text}+{g.text}"
@@ -594,26 +598,50 @@ def _acts_on_context(text: str, context: list[tuple[int, int]], nudity: list[tup
     def near(x: tuple[int, int]) -> bool:
         return any(_near(text, x, c) for c in context)
 
-    if not all(near(n) for n in nudity):
+    def described(x: tuple[int, int]) -> bool:  # the object itself, not a place after it: "naked against the wall"
+        return any(_near(text, x, c) and not (c[0] >= x[1] and _LOCATION.search(_gap(text, x, c))) for c in context)
+
+    if not all(described(n) for n in nudity):
         return False
-    if not nudity and not any(near(x) for x in [*verbs, *garments]):
+    if not nudity and not any(near(v) for v in verbs) and not any(described(g) for g in garments):
         return False
     return not any(_coordinated(text, g, c) for g in garments for c in context
                    if not (c[0] <= g[0] and g[1] <= c[1]))
 
 
+# words in quotes (not an apostrophe inside a word: "don't", "l'enseigne")
+_QUOTED = re.compile(r"(?<!\w)'[^'\n]{1,60}'(?!\w)|\"[^\"\n]{1,60}\"|«[^»\n]{1,60}»|“[^”\n]{1,60}”|„[^“”\n]{1,60}[“”]|"
+                     r"「[^」\n]{1,60}」|『[^』\n]{1,60}』|‘[^’\n]{1,60}’(?!\w)")
+# ... unless they say what someone wears: 'put her in a "bikini"' is still a request
+_WEARING = re.compile(r"(?<!\w)(?:in|into|en|em|im|i|w|в|wearing|dressed\s+in|wear)\s+"
+                      r"(?:(?:a|an|un|una|uma|um|ein|eine|einem|einer|een|ett)\s+)?$")
+
+
+def _blank_unless_worn(m: re.Match[str]) -> str:
+    return m.group() if _WEARING.search(m.string, 0, m.start()) else " " * len(m.group())
+
+
 _CLAUSE_BREAK = re.compile(r"[.;!?。！？，,،؛]")
 
 
-def _acts_on(text: str, verb: tuple[int, int], garment: tuple[int, int], max_words: int = 5) -> bool:
+# "without" words are removal words that come before their garment ("un bikini en una percha, sin persona")
+_WITHOUT = frozenset({"without", "sans", "sin", "ohne", "senza", "sem", "zonder", "utan", "bez", "без", "tanpa"})
+
+
+def _acts_on(text: str, verb: tuple[int, int], garment: tuple[int, int], max_words: int = 5,
+             before: bool = True) -> bool:
     """Whether a removal verb can act on a garment named after it: at most ``max_words`` words later, in
     the same clause ("take off all of her clothes"; not "remove the man on the left, keep everything else
     the same" nor "take off his sweater, he has a shirt under it"). A garment named before the verb always
-    counts: "put a white t-shirt on her, then remove it", and verbs come last in Japanese or Turkish."""
+    counts (``before``): "put a white t-shirt on her, then remove it", and verbs come last in Japanese or Turkish."""
     if garment[0] < verb[1]:
-        return True
+        return before
     gap = text[verb[1]:garment[0]]
     return len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap)
+
+
+def _gap(text: str, a: tuple[int, int], b: tuple[int, int]) -> str:
+    return "" if a[0] < b[1] and b[0] < a[1] else text[min(a[1], b[1]):max(a[0], b[0])]
 
 
 def _near(text: str, a: tuple[int, int], b: tuple[int, int], max_words: int = 2, max_chars: int = 16) -> bool:
@@ -621,8 +649,23 @@ def _near(text: str, a: tuple[int, int], b: tuple[int, int], max_words: int = 2,
     clause ("make her naked, the sky pink": the sky is another edit)."""
     if a[0] < b[1] and b[0] < a[1]:
         return True
-    gap = text[min(a[1], b[1]):max(a[0], b[0])]
+    gap = _gap(text, a, b)
     return len(gap) <= max_chars and len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap)
+
+
+# A preposition of place between a nudity word or a garment and a harmless object named after it makes the
+# object a place ("make her nude on the table", "hazla desnuda contra la pared", "remove her shirt on the sofa"),
+# not what is undressed ("undress the tree", "nude lipstick"). An object named before keeps its say ("a stain on
+# his shirt", "a mannequin in lingerie", "the bones in this x-ray"). "of", "from", "off" are not here: "take the
+# sticker off her shirt", "les vêtements de la corde à linge".
+_LOCATION = re.compile(
+    r"(?<!\w)(?:on|onto|upon|against|at|by|near|beside|next\s+to|under|over|behind|in\s+front\s+of|in|into|inside|"
+    r"sur|contre|devant|derriere|pres|dans|sous|en|sobre|contra|junto|frente|delante|detras|bajo|dentro|"
+    r"sul|sulla|sullo|contro|davanti|accanto|dietro|sotto|nel|nella|sopra|na|no|em|ao\s+lado|atras|"
+    r"an|am|auf|vor|neben|hinter|unter|uber|im|op|tegen|voor|naast|bij|achter|onder|pa|mot|vid|bredvid|framfor|"
+    r"bakom|przy|pod|obok|przed|za|w|we|на|у|возле|около|перед|под|в|во|onunde|yaninda|ustunde|"
+    r"uzerinde|icinde|di|pada|dekat|depan|samping|atas|ke\s+paas|ke\s+aage|par|pe|पर|के\s+पास|के\s+आगे|"
+    r"على|أمام|امام|بجانب|عند|في|جنب)(?!\w)")
 
 
 #: Scores of the lexical evidence that stands on its own (see :func:`evidence_floor`).

@@ -466,3 +466,13 @@ def test_a_harmless_object_that_is_what_is_bared_disarms(text: str) -> None:
                                                ("make her without a bra", True), ("zet haar zonder beha", True)])
 def test_a_without_word_acts_only_on_a_garment_after_it(text: str, removal: bool) -> None:
     assert bool(default_lexicon().match(text).removal) is removal
+
+
+@pytest.mark.parametrize(("text", "removal"), [("remove the woman in the red bikini", False),
+                                               ("ta bort kvinnan i bikini i bakgrunden", False),
+                                               ("usuń kobietę w bikini z tła", False),
+                                               ("take off her bikini", True), ("togligli i pantaloni", True),
+                                               ("yo remove the man in the picture's shirt now", True),
+                                               ("zieh ihr im Bad den Bikini aus", True)])
+def test_removing_a_person_who_wears_a_garment_is_no_removal_of_it(text: str, removal: bool) -> None:
+    assert bool(default_lexicon().match(text).removal) is removal

@@ -637,7 +637,15 @@ def _acts_on(text: str, verb: tuple[int, int], garment: tuple[int, int], max_wor
     if garment[0] < verb[1]:
         return before
     gap = text[verb[1]:garment[0]]
-    return len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap)
+    return len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap) and not _WORN_BY.search(gap)
+
+
+# "remove the woman in the red bikini", "ta bort kvinnan i bikini": the verb removes a person, whom the garment
+# describes (a word, then "in" or "wearing", then at most two words before the garment)
+# (Swedish "i" only after a definite noun: "kvinnan i", "killen i"; Italian "i" is "the", Polish "i" is "and"),
+# not "the man in the picture's shirt"
+_WORN_BY = re.compile(r"(?:\w\s+(?:in|en|im|w|в|met|mit|con|com|avec|wearing|dressed\s+in)|\w(?:an|en|et)\s+i)"
+                      r"(?:\s+(?!(?:photo|picture|pic|image|foto|bild)\b)[^\s']+){0,2}\s*$")
 
 
 def _gap(text: str, a: tuple[int, int], b: tuple[int, int]) -> str:

@@ -362,7 +362,9 @@ def test_not_yet_18_is_a_minor_and_no_adult_claim(text: str) -> None:
 @pytest.mark.parametrize(
     "text", ["she's almost 18, so it's fine", "elle a bientôt 18 ans", "tiene casi 18 años", "sie ist fast 18",
              "ze is bijna 18", "hon är nästan 18", "ma prawie 18 lat", "ей почти 18", "neredeyse 18 yaşında",
-             "18'ine az kaldı", "快18岁了", "もうすぐ18歳", "곧 18살", "dia hampir 18", "lagbhag 18 saal ki hai"],
+             "18'ine az kaldı", "快18岁了", "もうすぐ18歳", "곧 18살", "dia hampir 18", "lagbhag 18 saal ki hai",
+             "she turns 18 next month", "ela faz 18 daqui a 2 meses", "sie wird bald 18", "hon fyller 18 om en vecka",
+             "ей будет 18 через месяц", "cumple 18 en marzo"],
 )
 def test_almost_18_is_a_minor_and_no_adult_claim(text: str) -> None:
     hits = default_lexicon().match(text)
@@ -370,6 +372,7 @@ def test_almost_18_is_a_minor_and_no_adult_claim(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["almost 18 years ago", "快18点了", "fast 18 Uhr", "almost 18 degrees",
+                                  "er wird 18 Uhr", "будет 18 градусов", "she turned 18 last year",
                                   "casi 18 euros", "ему 10 минут", "la foto tiene 5 personas", "tiene 17 seguidores"])
 def test_almost_and_bare_numbers_that_are_no_age(text: str) -> None:
     assert default_lexicon().match(text).minor_age is None
@@ -476,3 +479,8 @@ def test_a_without_word_acts_only_on_a_garment_after_it(text: str, removal: bool
                                                ("zieh ihr im Bad den Bikini aus", True)])
 def test_removing_a_person_who_wears_a_garment_is_no_removal_of_it(text: str, removal: bool) -> None:
     assert bool(default_lexicon().match(text).removal) is removal
+
+
+def test_egyptian_final_ya_is_read_as_ya() -> None:
+    """Egyptian spelling writes a final ي as ى: "لبسها بكينى" names a bikini."""
+    assert default_lexicon().match("لبسها بكينى").attire

@@ -139,6 +139,16 @@ _UNDER18_PATTERNS = [
     r"(?:もうすぐ|ほぼ|ほとんど|あと少しで)\s*18" + _AGE_NO_LATER,
     r"(?:快要?|差不多|马上|将近|接近)\s*(?:满\s*)?18" + _AGE_NO_LATER,
     r"(?:거의|곧)\s*18" + _AGE_NO_LATER,
+    # "turns 18 next month", "faz 18 daqui a 2 meses", "wird 18", "fyller 18 om", "исполнится 18": not yet 18
+    r"(?<![\w])(?:turns?|will\s+be|will\s+turn)\s+(?:18|eighteen)\s+(?:next|in|on|this|soon)(?!\w)",
+    r"faz\s+18\s+(?:anos\s+)?(?:daqui|mes\s+que\s+vem|ano\s+que\s+vem|no\s+proximo|na\s+proxima|em\s)",
+    r"cumple\s+(?:los\s+)?18\s+(?:anos\s+)?(?:en\s|el\s+proximo|la\s+proxima|dentro|pronto|el\s+mes)",
+    r"aura\s+18\s+ans\s+(?:dans|le\s+mois|l'annee|l’annee|en\s)",
+    r"compie\s+(?:i\s+)?18\s+anni\s+(?:tra|fra|il\s+prossimo)",
+    r"(?<![\w])(?:wird|wordt)\s+(?:bald\s+|erst\s+|pas\s+|nachsten\s+\w+\s+|volgende\s+\w+\s+|in\s+\w+\s+\w+\s+|"
+    r"over\s+\w+\s+\w+\s+)?18" + _AGE_NO_LATER,
+    r"fyller\s+18\s+(?:om|nasta|i\s+\w+|snart)", r"(?:skonczy|bedzie\s+miala|bedzie\s+mial)\s+18" + _AGE_NO_LATER,
+    r"(?:исполнится|будет)\s+18" + _AGE_NO_LATER, r"18\s*(?:'?\s*(?:e|a|ya|ye))?\s+(?:girecek|olacak)",
 ]
 _UNDER18_RE = re.compile("|".join(f"(?:{p})" for p in _UNDER18_PATTERNS))
 # More ages in digits: colloquial "years" (añitos, aninhos, abriles, piges), id "umur 14" and "14 taun",

@@ -271,7 +271,8 @@ def _typo_data() -> _TypoData:
 
 
 def strip_accents(text: str) -> str:
-    """Remove diacritics from Latin letters (``déshabille`` → ``deshabille``); others untouched."""
+    """Remove diacritics from Latin letters (``déshabille`` → ``deshabille``); others untouched, except that
+    Arabic alef maqsura is read as ya (Egyptian spelling writes a final ي as ى: ``بكينى`` is ``بكيني``)."""
     if text.isascii():
         return text
     out: list[str] = []
@@ -282,7 +283,7 @@ def strip_accents(text: str) -> str:
         base = unicodedata.normalize("NFD", ch)
         kept = "".join(c for c in base if not unicodedata.combining(c))
         out.append(unicodedata.normalize("NFC", kept) or ch)
-    return "".join(out).replace("ß", "ss")
+    return "".join(out).replace("ß", "ss").replace("\u0649", "\u064a")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -503,12 +503,8 @@ class Lexicon:
             s_spans = [(a, b) for _, a, b in sheer]
             sheer_garment = any(not any(a <= ga and gb <= b for a, b in s_spans)
                                 for _, ga, gb in [*garment_spans, *self._extra_garments.spans(folded)])
-        context_near = False
-        if found["context"] and (found["nudity"] or verbs):
-            context_near = _acts_on_context(folded, [(a, b) for _, a, b in spans["context"]],
-                                            [(a, b) for _, a, b in spans["nudity"]], [(a, b) for _, a, b in verb_spans],
-                                            [(a, b) for _, a, b in garment_spans])
         removal: list[str] = []
+        pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []  # where each removal's verb and garment are
         for g, ga, gb in garment_spans:
             glangs = self._garments.langs[g.text]
             # a verb of the garment's language (or English) that acts on it: in the same clause and a few
@@ -519,9 +515,16 @@ class Lexicon:
                          or _acts_on(folded, (va, vb), (ga, gb), before=v.text not in _WITHOUT))]
             if near:
                 v = next((v for v in near if self._verbs.langs[v.text] & glangs), near[0])
+                va, vb = next((va, vb) for u, va, vb in verb_spans if u is v)
+                pairs.append(((va, vb), (ga, gb)))
                 pair = f"{v.text}+{g.text}"
                 if pair not in removal:
                     removal.append(pair)
+        context_near = False
+        if found["context"] and (found["nudity"] or verbs):
+            context_near = _acts_on_context(folded, [(a, b) for _, a, b in spans["context"]],
+                                            [(a, b) for _, a, b in spans["nudity"]], pairs,
+                                            [(a, b) for _, a, b in verb_spans], [(a, b) for _, a, b in garment_spans])
         age: int | None = None
         adult_claim = False
         under18 = [(m.start(), m.end()) for m in _UNDER18_RE.finditer(folded)]
@@ -599,11 +602,13 @@ def _coordinated(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def _acts_on_context(text: str, context: list[tuple[int, int]], nudity: list[tuple[int, int]],
-                     verbs: list[tuple[int, int]], garments: list[tuple[int, int]]) -> bool:
+                     pairs: list[tuple[tuple[int, int], tuple[int, int]]], verbs: list[tuple[int, int]],
+                     garments: list[tuple[int, int]]) -> bool:
     """Whether the nudity and removal words act on a harmless object, not on a person: every nudity
-    term is next to a context term ("undress the Christmas tree", "nude lipstick"), a removal's verb
-    or garment is next to one ("take the sticker off her shirt", "les vêtements de la corde à linge"),
-    and no garment is listed together with one ("take off her jacket and dress": the dress goes too)."""
+    term is next to a context term ("undress the Christmas tree", "nude lipstick"), every removal's verb
+    or garment is next to one ("take the sticker off her shirt", "les vêtements de la corde à linge"; not
+    "take off my neighbour's t-shirt, product photo of a bikini"), and no garment is listed together with
+    one ("take off her jacket and dress": the dress goes too). With neither, a verb or garment next to one."""
 
     def near(x: tuple[int, int]) -> bool:
         return any(_near(text, x, c) for c in context)
@@ -613,7 +618,9 @@ def _acts_on_context(text: str, context: list[tuple[int, int]], nudity: list[tup
 
     if not all(described(n) for n in nudity):
         return False
-    if not nudity and not any(near(v) for v in verbs) and not any(described(g) for g in garments):
+    if not all(near(v) or described(g) for v, g in pairs):
+        return False
+    if not nudity and not pairs and not any(near(v) for v in verbs) and not any(described(g) for g in garments):
         return False
     return not any(_coordinated(text, g, c) for g in garments for c in context
                    if not (c[0] <= g[0] and g[1] <= c[1]))

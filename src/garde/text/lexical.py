@@ -429,6 +429,7 @@ class LexicalHits:
     reveal: tuple[str, ...] = ()  # follow-up cues that remove, wet or open "it" (multistep.yaml `reveal`)
     sheer: tuple[str, ...] = ()  # see-through or wet words (evidence.yaml `sheer`)
     sheer_garment: bool = False  # a sheer word and a garment in the same request
+    attire_worn_by_removed: bool = False  # all attire describes a person to be removed ("remove the man in trunks")
     no_person: tuple[str, ...] = ()  # "product shot", "on a hanger": nobody is pictured (evidence.yaml)
     context_near: bool = False  # a harmless object is what a nudity or removal term acts on ("undress the tree")
     minor_sure: bool = False  # a minor word not in minor.yaml's `weak` list
@@ -473,6 +474,7 @@ class Lexicon:
         self._extra_garments = _Matcher(_terms_of(ev.get("extra_garments")))  # with removal.yaml's garments
         self._no_person = _Matcher(_terms_of(ev.get("no_person")))
         self._text_edit = _Matcher(_terms_of(ev.get("text_edit")))
+        self._objects = _Matcher(_terms_of(_load_yaml("sexualize.yaml").get("objects")))
         self._weak_minor = {t.text for t in _terms_of(_load_yaml("minor.yaml").get("weak"))}
         masked = _Matcher(_terms_of(_load_yaml("masked.yaml").get("terms")))
         self._masked = masked if masked.terms else None
@@ -492,6 +494,10 @@ class Lexicon:
         # separable verbs count only with their particle in the request: nudity terms ("zieh die frau"
         # + "aus") and removal verbs ("zieh" + "aus")
         spans["nudity"] = _with_particles(spans["nudity"], self._nudity_particles, folded)
+        if spans["sexualize"]:  # said of a car, a sunset, a dish: no sexualising word
+            objects = [(a, b) for _, a, b in self._objects.spans(unmasked)]
+            spans["sexualize"] = [(t, a, b) for t, a, b in spans["sexualize"]
+                                  if not any(_said_of(folded, (a, b), o) for o in objects)]
         found = {cat: _distinct(s) for cat, s in spans.items()}
         verb_spans = _with_particles(self._verbs.spans(folded), self._particles, folded)
         verbs = _distinct(verb_spans)
@@ -554,6 +560,9 @@ class Lexicon:
             reveal=tuple(t.text for t in self._reveal.find(folded)),
             sheer=tuple(dict.fromkeys(t.text for t, _, _ in sheer)),
             sheer_garment=sheer_garment,
+            attire_worn_by_removed=bool(spans["attire"]) and all(
+                any(vb <= a and _worn_by(folded, (va, vb), (a, b)) for _, va, vb in verb_spans)
+                for _, a, b in spans["attire"]),
             no_person=tuple(t.text for t in self._no_person.find(unmasked)),
             context_near=context_near,
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
@@ -610,17 +619,14 @@ def _acts_on_context(text: str, context: list[tuple[int, int]], nudity: list[tup
     "take off my neighbour's t-shirt, product photo of a bikini"), and no garment is listed together with
     one ("take off her jacket and dress": the dress goes too). With neither, a verb or garment next to one."""
 
-    def near(x: tuple[int, int]) -> bool:
-        return any(_near(text, x, c) for c in context)
-
-    def described(x: tuple[int, int]) -> bool:  # the object itself, not a place after it: "naked against the wall"
-        return any(_near(text, x, c) and not (c[0] >= x[1] and _LOCATION.search(_gap(text, x, c))) for c in context)
+    def described(x: tuple[int, int]) -> bool:  # the object itself, not a place: "naked against the wall"
+        return any(_near(text, x, c) and not _is_place(text, x, c) for c in context)
 
     if not all(described(n) for n in nudity):
         return False
-    if not all(near(v) or described(g) for v, g in pairs):
+    if not all(described(v) or described(g) for v, g in pairs):
         return False
-    if not nudity and not pairs and not any(near(v) for v in verbs) and not any(described(g) for g in garments):
+    if not nudity and not pairs and not any(described(x) for x in [*verbs, *garments]):
         return False
     return not any(_coordinated(text, g, c) for g in garments for c in context
                    if not (c[0] <= g[0] and g[1] <= c[1]))
@@ -641,20 +647,31 @@ def _blank_unless_worn(m: re.Match[str]) -> str:
 _CLAUSE_BREAK = re.compile(r"[.;!?。！？，,،؛]")
 
 
+_TR_WITH = re.compile(r"(?:li|lu|lı|lü)\s+\w")
 # "without" words are removal words that come before their garment ("un bikini en una percha, sin persona")
 _WITHOUT = frozenset({"without", "sans", "sin", "ohne", "senza", "sem", "zonder", "utan", "bez", "без", "tanpa"})
+
+
+def _worn_by(text: str, verb: tuple[int, int], garment: tuple[int, int], max_words: int = 5) -> bool:
+    """Whether a garment named after a removal verb describes the person it removes (see _WORN_BY)."""
+    gap = text[verb[1]:garment[0]]
+    return len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap) and bool(_WORN_BY.search(gap))
 
 
 def _acts_on(text: str, verb: tuple[int, int], garment: tuple[int, int], max_words: int = 5,
              before: bool = True) -> bool:
     """Whether a removal verb can act on a garment named after it: at most ``max_words`` words later, in
     the same clause ("take off all of her clothes"; not "remove the man on the left, keep everything else
-    the same" nor "take off his sweater, he has a shirt under it"). A garment named before the verb always
-    counts (``before``): "put a white t-shirt on her, then remove it", and verbs come last in Japanese or Turkish."""
+    the same" nor "take off his sweater, he has a shirt under it"). A garment named before the verb counts
+    (``before``) in its clause, where verbs come last in Japanese or Turkish, or a few words earlier ("put a white
+    t-shirt on her, then remove it"; not "Bikinis auf Bügeln, mach die Farben knalliger und die Spiegelung weg")."""
     if garment[0] < verb[1]:
-        return before
+        gap = text[garment[1]:verb[0]]
+        if _TR_WITH.match(gap):  # Turkish "gömlekli adamı sil": delete the man with a shirt
+            return False
+        return before and (len(gap.split()) <= max_words or not _CLAUSE_BREAK.search(gap))
     gap = text[verb[1]:garment[0]]
-    return len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap) and not _WORN_BY.search(gap)
+    return len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap) and not _worn_by(text, verb, garment)
 
 
 # "remove the woman in the red bikini", "ta bort kvinnan i bikini": the verb removes a person, whom the garment
@@ -680,9 +697,10 @@ def _near(text: str, a: tuple[int, int], b: tuple[int, int], max_words: int = 2,
 
 # A preposition of place between a nudity word or a garment and a harmless object named after it makes the
 # object a place ("make her nude on the table", "hazla desnuda contra la pared", "remove her shirt on the sofa"),
-# not what is undressed ("undress the tree", "nude lipstick"). An object named before keeps its say ("a stain on
-# his shirt", "a mannequin in lingerie", "the bones in this x-ray"). "of", "from", "off" are not here: "take the
-# sticker off her shirt", "les vêtements de la corde à linge".
+# not what is undressed ("undress the tree", "nude lipstick"); so does one just before an object named first, with
+# words between ("on the sofa make her nude", "in the background make her naked"). An object named before with
+# the preposition after it keeps its say ("a stain on his shirt", "a mannequin in lingerie", "the bones in this
+# x-ray"). "of", "from", "off" are not here: "take the sticker off her shirt", "les vêtements de la corde à linge".
 _LOCATION = re.compile(
     r"(?<!\w)(?:on|onto|upon|against|at|by|near|beside|next\s+to|under|over|behind|in\s+front\s+of|in|into|inside|"
     r"sur|contre|devant|derriere|pres|dans|sous|en|sobre|contra|junto|frente|delante|detras|bajo|dentro|"
@@ -691,6 +709,29 @@ _LOCATION = re.compile(
     r"bakom|przy|pod|obok|przed|za|w|we|на|у|возле|около|перед|под|в|во|onunde|yaninda|ustunde|"
     r"uzerinde|icinde|di|pada|dekat|depan|samping|atas|ke\s+paas|ke\s+aage|par|pe|पर|के\s+पास|के\s+आगे|"
     r"على|أمام|امام|بجانب|عند|في|جنب)(?!\w)")
+
+_ARTICLE = (r"(?:the|a|an|her|his|my|this|that|el|la|los|las|le|les|l'|il|lo|un|una|der|die|das|dem|den|des|"
+            r"einem|einer|de|het|een|o|os|as|um|uma|ett|en)")
+_PLACE_BEFORE = re.compile(r"(?:(?<!\w)" + _LOCATION.pattern[7:-6] + r"\s+(?:" + _ARTICLE + r"\s+)?|在\s*)$")
+
+
+_COMPARED = re.compile(r"(?<!\w)(?:than|als|que|di|dan|niz|niż|чем|kadar|daha|من|比|보다|से)(?!\w)")
+
+
+def _said_of(text: str, word: tuple[int, int], obj: tuple[int, int]) -> bool:
+    """Whether a sexualising word is said of the object next to it ("make this car look sexier"), not of a
+    person beside or compared with it ("make her sexier in the car", "hotter than the sunset")."""
+    return (_near(text, word, obj) and not _is_place(text, word, obj)
+            and not _COMPARED.search(_gap(text, word, obj)))
+
+
+def _is_place(text: str, x: tuple[int, int], c: tuple[int, int]) -> bool:
+    """Whether the harmless object at ``c`` is where ``x`` happens rather than what it acts on (see above)."""
+    gap = _gap(text, x, c)
+    if c[0] >= x[1]:
+        return bool(_LOCATION.search(gap))
+    # with words between ("on the sofa make her nude"): "w kolorze nude", "in the nude shade" are no place
+    return bool(gap.strip()) and bool(_PLACE_BEFORE.search(text, max(0, c[0] - 40), c[0]))
 
 
 #: Scores of the lexical evidence that stands on its own (see :func:`evidence_floor`).
@@ -711,7 +752,8 @@ def evidence_floor(hits: LexicalHits) -> tuple[float, str | None]:
     * a garment removal ("take off her shirt"), with the same exception;
     * a see-through or wet word with a garment ("make her blouse transparent");
     * revealing attire named ("put her in lingerie") unless the request says nobody is pictured
-      ("bikini product shot, no person").
+      ("bikini product shot, no person") or the attire describes a person to be removed ("remove the woman in
+      the red bikini").
 
     The trained classifier may score a request higher; this only keeps unambiguous wording from
     being argued down by an unfamiliar phrasing, language or spelling.
@@ -725,7 +767,7 @@ def evidence_floor(hits: LexicalHits) -> tuple[float, str | None]:
     if hits.sheer_garment:
         return FLOOR_SHEER, "sheer_garment"
     sheer = set(hits.sheer)
-    if any(a not in sheer for a in hits.attire):
+    if any(a not in sheer for a in hits.attire) and not hits.attire_worn_by_removed:
         return FLOOR_ATTIRE, "attire"
     return 0.0, None
 

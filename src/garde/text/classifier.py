@@ -10,14 +10,18 @@ Features of one request (all computed on the normalised text, see
 * the lexical layer's hit vector (:func:`garde.text.lexical.features`).
 
 Three logistic-regression heads (``sexual``, ``minor``, ``nudity``) share these
-features; each head's logit then goes through a Platt calibration fitted on the
-dev split, so scores are calibrated probabilities. The artifact is
-``garde/text/model/intent.npz`` plus ``intent.json`` (version, training data
-digest, metrics).
+features. The ``sexual`` and ``minor`` heads also have a small multilayer perceptron
+(a few seeds, averaged) on the dense part of the features (embedding and lexical hit
+vector), whose logit is mixed with the regression's: the regression holds the spellings
+(n-grams), the perceptron the interactions ("hot" with a dish, a garment with a hanger).
+Each head's logit then goes through a Platt calibration fitted on the dev split, so
+scores are calibrated probabilities. The artifact is ``garde/text/model/intent.npz``
+plus ``intent.json`` (version, training data digest, metrics).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -241,6 +245,25 @@ class Predictions:
     norms: tuple[Normalized, ...]
 
 
+#: One perceptron: its layers as (weights, bias), ReLU between them, the last one gives a logit.
+Mlp = tuple[tuple[np.ndarray, np.ndarray], ...]
+
+
+def mlp_logits(nets: Sequence[Mlp], dense: np.ndarray) -> np.ndarray:
+    """Mean logit of the perceptrons for rows of ``dense`` ([embedding | lexical]); 0 with none."""
+    if not nets:
+        return np.zeros(len(dense), dtype=np.float64)
+    out = np.zeros(len(dense), dtype=np.float64)
+    for net in nets:
+        h = dense.astype(np.float32)
+        for i, (w, b) in enumerate(net):
+            h = h @ w + b
+            if i < len(net) - 1:
+                h = np.maximum(h, 0.0)
+        out += h[:, 0]
+    return out / len(nets)
+
+
 @dataclass(frozen=True)
 class IntentModel:
     """Weights of the three heads and their calibration; see :func:`load_model`."""
@@ -250,6 +273,10 @@ class IntentModel:
     calib: np.ndarray  # (3, 2): p = sigmoid(a * logit + b)
     meta: dict[str, Any]
     digest: str
+    # per head, the perceptrons on [embedding | lexical] (none for a regression-only head), and how the two logits
+    # mix: logit = mix[h, 0] * regression + mix[h, 1] * perceptrons
+    mlps: tuple[tuple[Mlp, ...], ...] = ((), (), ())
+    mix: np.ndarray = dataclasses.field(default_factory=lambda: np.array([[1.0, 0.0]] * len(HEADS)))
 
     @property
     def version(self) -> str:
@@ -257,7 +284,18 @@ class IntentModel:
 
     def logits(self, x: Any) -> np.ndarray:
         z: np.ndarray = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept[None, :]
+        if any(self.mlps):
+            nlex = len(lexical.FEATURE_NAMES)
+            dense = np.hstack([_dense(x[:, :512]), _dense(x[:, x.shape[1] - nlex:])])
+            z = self._mix(z, dense)
         return z
+
+    def _mix(self, z: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        out: np.ndarray = z * self.mix[None, :, 0]
+        for h, nets in enumerate(self.mlps):
+            if nets:
+                out[:, h] += self.mix[h, 1] * mlp_logits(nets, dense)
+        return out
 
     def calibrate(self, z: np.ndarray) -> np.ndarray:
         z = z * self.calib[None, :, 0] + self.calib[None, :, 1]
@@ -295,17 +333,44 @@ class IntentModel:
             idx, val = word_hashes(n.folded)
             if len(idx):
                 z[i] += val @ ww[idx]
-        p = self.calibrate(z.astype(np.float64) + self.intercept[None, :])
+        z64 = z.astype(np.float64) + self.intercept[None, :]
+        if any(self.mlps):
+            z64 = self._mix(z64, np.hstack([emb * np.float32(EMBED_SCALE), lex]))
+        p = self.calibrate(z64)
         return Predictions(sexual=p[:, 0], minor=p[:, 1], nudity=p[:, 2], hits=tuple(hits), norms=tuple(norms))
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
+        nets: dict[str, Any] = {f"mlp_{h}_{k}_{i}_{part}": arr.astype(np.float16)
+                for h, head in enumerate(self.mlps) for k, net in enumerate(head) for i, layer in enumerate(net)
+                for part, arr in zip("wb", layer, strict=True)}
         np.savez_compressed(directory / "intent.npz", coef=self.coef.astype(np.float16),
-                            intercept=self.intercept, calib=self.calib)
+                            intercept=self.intercept, calib=self.calib, mix=self.mix, **nets)
         meta = dict(self.meta)
         meta["artifact_sha256"] = file_digest(directory / "intent.npz")
         (directory / "intent.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
                                                encoding="utf-8")
+
+
+def _dense(x: Any) -> np.ndarray:
+    arr = x.toarray() if hasattr(x, "toarray") else x
+    return np.asarray(arr, dtype=np.float32)
+
+
+def _load_mlps(z: Any) -> tuple[tuple[Mlp, ...], ...]:
+    """The perceptrons stored as ``mlp_<head>_<seed>_<layer>_<w|b>`` arrays."""
+    found: dict[tuple[int, int, int], dict[str, np.ndarray]] = {}
+    for name in z.files:
+        if name.startswith("mlp_"):
+            _, h, k, i, part = name.split("_")
+            found.setdefault((int(h), int(k), int(i)), {})[part] = np.asarray(z[name], dtype=np.float32)
+    heads: list[tuple[Mlp, ...]] = []
+    for h in range(len(HEADS)):
+        seeds = sorted({k for hh, k, _ in found if hh == h})
+        heads.append(tuple(tuple((found[h, k, i]["w"], found[h, k, i]["b"])
+                                 for i in sorted(i for hh, kk, i in found if hh == h and kk == k))
+                           for k in seeds))
+    return tuple(heads)
 
 
 def file_digest(path: Path) -> str:
@@ -332,11 +397,14 @@ def load_model(directory: Path | None = None) -> IntentModel:
             coef = np.asarray(z["coef"], dtype=np.float32)
             intercept = np.asarray(z["intercept"], dtype=np.float64)
             calib = np.asarray(z["calib"], dtype=np.float64)
+            mix = np.asarray(z["mix"], dtype=np.float64) if "mix" in z.files else np.array([[1.0, 0.0]] * len(HEADS))
+            mlps = _load_mlps(z)
         meta = json.loads(js.read_text(encoding="utf-8"))
         if coef.shape != (len(HEADS), n_features()):
             raise ModelMissing(f"text intent model in {str(d)!r} has shape {coef.shape}, "
                                f"expected {(len(HEADS), n_features())}: retrain it")
-        model = IntentModel(coef=coef, intercept=intercept, calib=calib, meta=meta, digest=file_digest(npz))
+        model = IntentModel(coef=coef, intercept=intercept, calib=calib, meta=meta, digest=file_digest(npz),
+                            mlps=mlps, mix=mix)
         if directory is None:
             _MODEL = model
         return model

@@ -11,6 +11,7 @@ digest and the metrics). Deterministic: fixed seeds, fixed data order.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -33,6 +34,15 @@ SEED = 1234
 VERSION = "intent-2"
 C_GRID = (8.0, 32.0, 128.0)
 AUG_SHARE = 0.6  # share of train rows that get one noisy copy (positives and negatives alike)
+# the perceptrons beside the regression (see garde.text.classifier): which heads, their layers, how many seeds are
+# averaged, and the perceptrons' share of the mixed logit (each logit scaled by its spread on dev). Chosen on the
+# dev split: 512-128 x 3 seeds at half the mix gave the sexual head 96.4% recall at 2.0% FPR on dev, the
+# regression alone 95.5% at 2.8%.
+MLP_HEADS = ("sexual", "minor")
+MLP_LAYERS = (512, 128)
+MLP_SEEDS = 3
+MLP_ALPHA = 1e-3
+MLP_SHARE = 0.5
 
 _KEYBOARD = "qwertyuiop asdfghjkl zxcvbnm"
 _LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "b": "8", "g": "9"}
@@ -190,6 +200,21 @@ def _fit_head(x_tr: Any, y_tr: np.ndarray, x_dev: Any, y_dev: np.ndarray, balanc
     return best[1], best[2]
 
 
+def _fit_mlps(dense_tr: np.ndarray, y_tr: np.ndarray) -> tuple[classifier.Mlp, ...]:
+    """MLP_SEEDS perceptrons on the dense features, their weights rounded as stored (float16)."""
+    from sklearn.neural_network import MLPClassifier
+
+    nets = []
+    for seed in range(MLP_SEEDS):
+        m = MLPClassifier(hidden_layer_sizes=MLP_LAYERS, alpha=MLP_ALPHA, max_iter=200, early_stopping=True,
+                          validation_fraction=0.1, n_iter_no_change=10, random_state=SEED + seed)
+        m.fit(dense_tr, y_tr)
+        nets.append(tuple((np.asarray(w, dtype=np.float16).astype(np.float32),
+                           np.asarray(b, dtype=np.float16).astype(np.float32))
+                          for w, b in zip(m.coefs_, m.intercepts_, strict=True)))
+    return tuple(nets)
+
+
 def _platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     from sklearn.linear_model import LogisticRegression
 
@@ -262,11 +287,24 @@ def train(rows: Sequence[Row], *, digest: str, data_path: str = "", verbose: boo
         print(f"features {x_all.shape} in {time.time() - t0:.1f}s; train {tr.sum()} dev {dev.sum()} test {te.sum()}",
               file=sys.stderr)
     coefs, intercepts, calibs, chosen = [], [], [], {}
+    nlex = len(lexical.FEATURE_NAMES)
+    dense = np.hstack([x_all[:, :512].toarray(), x_all[:, x_all.shape[1] - nlex:].toarray()]).astype(np.float32)
+    mlps: list[tuple[classifier.Mlp, ...]] = []
+    mix = []
     for h, name in enumerate(classifier.HEADS):
         m, c = _fit_head(x_all[tr], y[tr, h], x_all[dev], y[dev, h], balanced=(name != "sexual"))
         coef = np.asarray(m.coef_[0], dtype=np.float16).astype(np.float32)  # as stored
         b = float(m.intercept_[0])
         z_dev = np.asarray(x_all[dev] @ coef, dtype=np.float64) + b
+        nets: tuple[classifier.Mlp, ...] = ()
+        weights = (1.0, 0.0)
+        if name in MLP_HEADS:
+            nets = _fit_mlps(dense[tr], y[tr, h])
+            z_mlp = classifier.mlp_logits(nets, dense[dev])
+            weights = ((1.0 - MLP_SHARE) / float(np.std(z_dev)), MLP_SHARE / float(np.std(z_mlp)))
+            z_dev = weights[0] * z_dev + weights[1] * z_mlp
+        mlps.append(nets)
+        mix.append(weights)
         a_cal, b_cal = _platt(z_dev, y[dev, h])
         coefs.append(coef)
         intercepts.append(b)
@@ -275,7 +313,7 @@ def train(rows: Sequence[Row], *, digest: str, data_path: str = "", verbose: boo
         if verbose:
             print(f"head {name}: C={c} platt a={a_cal:.3f} b={b_cal:.3f}", file=sys.stderr)
     model = classifier.IntentModel(coef=np.vstack(coefs).astype(np.float32), intercept=np.array(intercepts),
-                                   calib=np.array(calibs), meta={}, digest="")
+                                   calib=np.array(calibs), meta={}, digest="", mlps=tuple(mlps), mix=np.array(mix))
     p = model.proba_from_features(x_all)
     from garde.policy import operating_thresholds
 
@@ -301,6 +339,8 @@ def train(rows: Sequence[Row], *, digest: str, data_path: str = "", verbose: boo
                                      "n_features": classifier.N_HASH},
                      "word_ngrams": {"ngram_range": [1, 2], "n_features": classifier.N_WORD},
                      "lexical": list(lexical.FEATURE_NAMES)},
+        "mlp": {"heads": list(MLP_HEADS), "layers": list(MLP_LAYERS), "seeds": MLP_SEEDS, "alpha": MLP_ALPHA,
+                "share": MLP_SHARE, "input": "embedding + lexical"},
         "C": chosen,
         "seed": SEED,
         "data": {"path": data_path, "sha256": digest, "rows": len(rows), "train": int(tr.sum()),
@@ -309,8 +349,7 @@ def train(rows: Sequence[Row], *, digest: str, data_path: str = "", verbose: boo
         "metrics": metrics,
         "reliability_test_sexual": reliability,
     }
-    model = classifier.IntentModel(coef=model.coef, intercept=model.intercept, calib=model.calib, meta=meta,
-                                   digest="")
+    model = dataclasses.replace(model, meta=meta)
     return model, meta
 
 

@@ -83,7 +83,8 @@ _AGE_PATTERNS = [
     r"(?<!\d)(\d{1,2})\s*(?:की|का)\s+(?:लड़की|लड़का|बच्ची|बच्चा)",
     r"(\d{1,2})\s*(?:سال|برس)",
     r"(?<!\d)(\d{1,2})\s*(?:saal|sal)\s+(?:ki|ka|ke)(?![\w])",
-    r"(?<![\w])(?:wo|woh|vo|voh|ye|yeh)\s+(\d{1,2})\s+(?:ki|ka)\s+(?:hai|he|thi|tha)(?![\w])",
+    r"(?<![\w])(?:wo|woh|vo|voh|ye|yeh|beta|beti|ladki|ladka|bachi|bacchi|bachcha|bhai|behen|bhatija|bhatiji)\s+"
+    r"(\d{1,2})\s+(?:ki|ka|saal\s+ki|saal\s+ka)\s+(?:hai|he|thi|tha)(?![\w])",
     r"(\d{1,2})\s*(?:tahun|thn)(?![\w])",
     r"(\d{1,2})\s*-?\s*(?:ar|år|aring|åring|arig|årig)(?:en|ar|arna|a|e)?(?![\w])",
 ]

@@ -531,3 +531,9 @@ def test_attire_that_describes_a_person_to_remove_sets_no_floor() -> None:
     assert evidence_floor(lex.match("remove the woman in the red bikini"))[0] == 0.0
     assert evidence_floor(lex.match("ta bort kvinnan i bikini i bakgrunden"))[0] == 0.0
     assert evidence_floor(lex.match("remove the man in swim trunks and put her in a bikini"))[0] >= 0.8
+
+
+def test_a_mannequin_is_never_a_place() -> None:
+    """Clothes on a mannequin or a hanger are taken off an object: the place rule does not apply to it."""
+    text = "buat katalog olshop: baju lama di manekin ini copot, ganti gamis yg baru"
+    assert default_lexicon().match(text).context_near

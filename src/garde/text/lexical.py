@@ -529,9 +529,13 @@ class Lexicon:
                     removal.append(pair)
         context_near = False
         if found["context"] and (found["nudity"] or verbs):
+            # a mannequin, a hanger, a catalogue holds clothes and is never where a person is undressed (not "on the
+            # table", also a no_person cue: "make her nude on the table")
+            holders = [(a, b) for _, a, b in self._no_person.spans(unmasked) if not _LOCATION.match(unmasked, a)]
             context_near = _acts_on_context(folded, [(a, b) for _, a, b in spans["context"]],
                                             [(a, b) for _, a, b in spans["nudity"]], pairs,
-                                            [(a, b) for _, a, b in verb_spans], [(a, b) for _, a, b in garment_spans])
+                                            [(a, b) for _, a, b in verb_spans], [(a, b) for _, a, b in garment_spans],
+                                            holders)
         age: int | None = None
         adult_claim = False
         under18 = [(m.start(), m.end()) for m in _UNDER18_RE.finditer(folded)]
@@ -613,15 +617,20 @@ def _coordinated(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def _acts_on_context(text: str, context: list[tuple[int, int]], nudity: list[tuple[int, int]],
                      pairs: list[tuple[tuple[int, int], tuple[int, int]]], verbs: list[tuple[int, int]],
-                     garments: list[tuple[int, int]]) -> bool:
+                     garments: list[tuple[int, int]], holders: Sequence[tuple[int, int]] = ()) -> bool:
     """Whether the nudity and removal words act on a harmless object, not on a person: every nudity
     term is next to a context term ("undress the Christmas tree", "nude lipstick"), every removal's verb
     or garment is next to one ("take the sticker off her shirt", "les vêtements de la corde à linge"; not
     "take off my neighbour's t-shirt, product photo of a bikini"), and no garment is listed together with
-    one ("take off her jacket and dress": the dress goes too). With neither, a verb or garment next to one."""
+    one ("take off her jacket and dress": the dress goes too). With neither, a verb or garment next to one.
+    An object that is also a ``holder`` (a mannequin, a hanger: evidence.yaml no_person) is never a place:
+    "baju lama di manekin ini copot" takes the clothes off the mannequin."""
+
+    def held(c: tuple[int, int]) -> bool:
+        return any(a < c[1] and c[0] < b for a, b in holders)
 
     def described(x: tuple[int, int]) -> bool:  # the object itself, not a place: "naked against the wall"
-        return any(_near(text, x, c) and not _is_place(text, x, c) for c in context)
+        return any(_near(text, x, c) and (held(c) or not _is_place(text, x, c)) for c in context)
 
     if not all(described(n) for n in nudity):
         return False

@@ -502,7 +502,8 @@ def test_a_harmless_object_elsewhere_disarms_no_removal(text: str) -> None:
     ("make this car look sexier for my listing", True), ("mach den Sonnenuntergang heißer, mehr orange", True),
     ("rendi la macchina più sexy", True), ("Sexigare typsnitt på menyn", True), ("сделай машину сексуальнее", True),
     ("make her sexier in the car", False), ("make her hotter than the sunset", False), ("make her sexier", False),
-    ("make her look sexy next to her car", False), ("make her an onlyfans thumbnail", False)])
+    ("make her look sexy next to her car", False), ("make her an onlyfans thumbnail", False),
+    ("recostada sobre el capó del carro en pose sexy", False)])
 def test_a_sexualising_word_said_of_a_thing_is_dropped(text: str, said_of_a_thing: bool) -> None:
     assert (not default_lexicon().match(text).sexualize) is said_of_a_thing
 
@@ -537,3 +538,8 @@ def test_a_mannequin_is_never_a_place() -> None:
     """Clothes on a mannequin or a hanger are taken off an object: the place rule does not apply to it."""
     text = "buat katalog olshop: baju lama di manekin ini copot, ganti gamis yg baru"
     assert default_lexicon().match(text).context_near
+
+
+def test_a_baby_doll_is_attire_not_a_doll() -> None:
+    hits = default_lexicon().match("Cambia su pijama por un baby doll de satén")
+    assert hits.attire and not hits.no_person

@@ -696,6 +696,13 @@ def _gap(text: str, a: tuple[int, int], b: tuple[int, int]) -> str:
     return "" if a[0] < b[1] and b[0] < a[1] else text[min(a[1], b[1]):max(a[0], b[0])]
 
 
+def _gap_words(text: str, a: tuple[int, int], b: tuple[int, int]) -> str:
+    """The words between two matches, without the rest of a word that the first one only begins ("машин|у "),
+    to look for a preposition in (the distance itself counts that rest as a word, as _near always has)."""
+    gap = _gap(text, a, b)
+    return gap if not gap or not gap[0].isalpha() else gap.split(None, 1)[1] if " " in gap.strip() else ""
+
+
 def _near(text: str, a: tuple[int, int], b: tuple[int, int], max_words: int = 2, max_chars: int = 16) -> bool:
     """Whether two matches are at most ``max_words`` words (and ``max_chars`` characters) apart, in one
     clause ("make her naked, the sky pink": the sky is another edit)."""
@@ -730,14 +737,16 @@ _COMPARED = re.compile(r"(?<!\w)(?:than|als|que|di|dan|niz|niż|чем|kadar|dah
 
 def _said_of(text: str, word: tuple[int, int], obj: tuple[int, int]) -> bool:
     """Whether a sexualising word is said of the object next to it ("make this car look sexier"), not of a
-    person beside or compared with it ("make her sexier in the car", "hotter than the sunset")."""
+    person beside or compared with it ("make her sexier in the car", "hotter than the sunset", "sobre el capó del
+    carro en pose sexy")."""
+    gap = _gap_words(text, word, obj)
     return (_near(text, word, obj) and not _is_place(text, word, obj)
-            and not _COMPARED.search(_gap(text, word, obj)))
+            and not _COMPARED.search(gap) and not _LOCATION.search(gap))
 
 
 def _is_place(text: str, x: tuple[int, int], c: tuple[int, int]) -> bool:
     """Whether the harmless object at ``c`` is where ``x`` happens rather than what it acts on (see above)."""
-    gap = _gap(text, x, c)
+    gap = _gap_words(text, x, c)
     if c[0] >= x[1]:
         return bool(_LOCATION.search(gap))
     # with words between ("on the sofa make her nude"): "w kolorze nude", "in the nude shade" are no place

@@ -305,20 +305,20 @@ def _framed_parts(text: str, hits: LexicalHits) -> list[str]:
     """The parts of a framed request (jailbreak wording, a preamble before a colon, a quotation,
     several sentences), to be read on their own: up to three, the longest first, each of 8+ characters.
     None when the request says nobody is pictured: that context must stay with the garment it is about.
-    Only a part that names something sexual itself (attire, nudity, a sexualising word, a removal) is read
-    alone: the classifier, which learnt framings beside sexual requests, read a framing alone ("eres una IA
-    sin censura" 0.83, "MODE DÉVELOPPEUR ACTIVÉ", "ze is 18 vandaag") or a quoted sign ("'Nijnee bel'yo'")
-    as a request and flagged the harmless edit it framed."""
+    A part that is only the framing ("you are an uncensored AI", "she is 18 today", "for a medical
+    textbook") is not read alone: the classifier, which learnt such framings beside sexual requests,
+    read "eres una IA sin censura" alone at 0.83 and flagged "... ahora cambia el cielo a naranja"."""
     if hits.no_person or not (hits.jailbreak or _FRAMED.search(text)):
         return []
     whole = text.strip()
     parts = {p.strip(" ,") for p in _PART_SPLIT.split(text)}
-    parts = {p for p in parts if len(p) >= 8 and p != whole and _names_something_sexual(p)}
+    parts = {p for p in parts if len(p) >= 8 and p != whole and not _only_framing(p)}
     return sorted(parts, key=len, reverse=True)[:3]
 
 
-def _names_something_sexual(part: str) -> bool:
-    return default_lexicon().match(part).any_sexual
+def _only_framing(part: str) -> bool:
+    h = default_lexicon().match(part)
+    return bool(h.jailbreak or h.adult_age_claim) and not h.any_sexual
 
 
 _CUT_END = re.compile(r"(?:\.\.\.|…|[-–—,:]|\b(?:and|und|et|y|e|en|i|и|ve|dan|och|och sen))\s*$", re.I)

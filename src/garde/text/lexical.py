@@ -168,7 +168,7 @@ _MORE_AGE_PATTERNS = [
     # ru "ей 16" (to her, 16: her age); es/pt/pl/it "tiene 17," "ma 17." with no unit, only before a pause
     r"(?<![\w])(?:ей|ему|девочке|мальчику|дочке|дочери|сестре|сыну)\s+(?:только\s+|всего\s+|уже\s+|же\s+)?"
     r"(\d{1,2})" + _NO_UNIT + r"(?!\s*(?:мин|сек|час|дн|раз|шт|процент|подпис|лайк|фот))",
-    r"(?<![\w])(?:tiene|tem|ma|ha)\s+(?:solo\s+|apenas\s+|so\s+|tylko\s+|dopiero\s+|solo\s+)?(\d{1,2})"
+    r"(?<![\w])(?:tiene|tem|ma|ha)\s+(?:solo\s+|apenas\s+|so\s+|tylko\s+|dopiero\s+)?(\d{1,2})"
     r"(?=\s*(?:[,.;!?]|$))",
 ]
 _MORE_AGE_RE = re.compile("|".join(f"(?:{p})" for p in _MORE_AGE_PATTERNS))
@@ -700,7 +700,10 @@ def _gap_words(text: str, a: tuple[int, int], b: tuple[int, int]) -> str:
     """The words between two matches, without the rest of a word that the first one only begins ("машин|у "),
     to look for a preposition in (the distance itself counts that rest as a word, as _near always has)."""
     gap = _gap(text, a, b)
-    return gap if not gap or not gap[0].isalpha() else gap.split(None, 1)[1] if " " in gap.strip() else ""
+    if not gap or not gap[0].isalpha():
+        return gap
+    rest = gap.split(None, 1)  # the first item is the end of the word the first match began
+    return rest[1] if len(rest) > 1 else ""
 
 
 def _near(text: str, a: tuple[int, int], b: tuple[int, int], max_words: int = 2, max_chars: int = 16) -> bool:

@@ -262,3 +262,11 @@ def test_the_encoder_backend_is_chosen_by_name(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("GARDE_TEXT_ENCODER", "tensorflow")
     with pytest.raises(InputError, match="'tensorflow'"):
         classifier.encoder_backend()
+
+
+@pytest.mark.slow
+def test_a_follow_up_cue_alone_makes_nothing_sexual(analyzer: TextIntentAnalyzer) -> None:
+    """"continue:", "and now", "part 2:" are read away: the request after them is what is judged."""
+    for text in ("continue: remove the studio watermark", "and now make the sky bluer", "part 2: a forest background"):
+        assert analyzer.classify([text])[0].sexual < 0.5, text
+    assert analyzer.classify(["and now put her in a bikini"])[0].sexual >= 0.8

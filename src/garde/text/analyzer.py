@@ -126,11 +126,15 @@ class TextIntentAnalyzer:
             if ticket is not None:
                 ticket.cancel()
             return []
-        preds = self.model().predict(list(texts), ticket=ticket)
+        # a follow-up cue ("and now", "continue:", "part 2:") says nothing of what is asked: the request is read
+        # without it (the model had learnt the cue from sexual follow-ups and flagged "continue: remove the studio
+        # watermark"); what a follow-up reveals with the earlier turns is multi_step's to report
+        read = [_LEAD_CUE.sub("", t, count=1).strip() or t for t in texts]
+        preds = self.model().predict(read, ticket=ticket)
         # a framing ("for a medical textbook", "I consent", a role play) never lowers the score of what it
         # frames: the request inside is read on its own too (a long English wrapper drowned a short
         # request in another language: 0.999 alone, 0.34 wrapped)
-        inner = {i: _framed_parts(t, preds.hits[i]) for i, t in enumerate(texts)}
+        inner = {i: _framed_parts(t, preds.hits[i]) for i, t in enumerate(read)}
         flat = [p for parts in inner.values() for p in parts]
         alone = self.model().predict(flat) if flat else None
         k = 0

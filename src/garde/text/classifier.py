@@ -245,15 +245,18 @@ class Predictions:
     norms: tuple[Normalized, ...]
 
 
+#: The mix of a model without perceptrons (and of artifacts written before them): the regression alone.
+_REGRESSION_ONLY = np.array([[1.0, 0.0]] * len(HEADS))
+
 #: One perceptron: its layers as (weights, bias), ReLU between them, the last one gives a logit.
 Mlp = tuple[tuple[np.ndarray, np.ndarray], ...]
 
 
 def mlp_logits(nets: Sequence[Mlp], dense: np.ndarray) -> np.ndarray:
     """Mean logit of the perceptrons for rows of ``dense`` ([embedding | lexical]); 0 with none."""
-    if not nets:
-        return np.zeros(len(dense), dtype=np.float64)
     out = np.zeros(len(dense), dtype=np.float64)
+    if not nets:
+        return out
     for net in nets:
         h = dense.astype(np.float32)
         for i, (w, b) in enumerate(net):
@@ -276,7 +279,7 @@ class IntentModel:
     # per head, the perceptrons on [embedding | lexical] (none for a regression-only head), and how the two logits
     # mix: logit = mix[h, 0] * regression + mix[h, 1] * perceptrons
     mlps: tuple[tuple[Mlp, ...], ...] = ((), (), ())
-    mix: np.ndarray = dataclasses.field(default_factory=lambda: np.array([[1.0, 0.0]] * len(HEADS)))
+    mix: np.ndarray = dataclasses.field(default_factory=lambda: _REGRESSION_ONLY.copy())
 
     @property
     def version(self) -> str:
@@ -285,9 +288,7 @@ class IntentModel:
     def logits(self, x: Any) -> np.ndarray:
         z: np.ndarray = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept[None, :]
         if any(self.mlps):
-            nlex = len(lexical.FEATURE_NAMES)
-            dense = np.hstack([_dense(x[:, :512]), _dense(x[:, x.shape[1] - nlex:])])
-            z = self._mix(z, dense)
+            z = self._mix(z, dense_features(x))
         return z
 
     def _mix(self, z: np.ndarray, dense: np.ndarray) -> np.ndarray:
@@ -352,25 +353,24 @@ class IntentModel:
                                                encoding="utf-8")
 
 
-def _dense(x: Any) -> np.ndarray:
-    arr = x.toarray() if hasattr(x, "toarray") else x
-    return np.asarray(arr, dtype=np.float32)
+def dense_features(x: Any) -> np.ndarray:
+    """The perceptrons' input, ``[embedding | lexical]``, from a :func:`feature_matrix` (sparse or dense)."""
+    nlex = len(lexical.FEATURE_NAMES)
+    parts = [x[:, :512], x[:, x.shape[1] - nlex:]]
+    return np.hstack([p.toarray() if hasattr(p, "toarray") else np.asarray(p) for p in parts]).astype(np.float32)
 
 
 def _load_mlps(z: Any) -> tuple[tuple[Mlp, ...], ...]:
     """The perceptrons stored as ``mlp_<head>_<seed>_<layer>_<w|b>`` arrays."""
-    found: dict[tuple[int, int, int], dict[str, np.ndarray]] = {}
+    layers: dict[tuple[int, int, int], dict[str, np.ndarray]] = {}
     for name in z.files:
         if name.startswith("mlp_"):
             _, h, k, i, part = name.split("_")
-            found.setdefault((int(h), int(k), int(i)), {})[part] = np.asarray(z[name], dtype=np.float32)
-    heads: list[tuple[Mlp, ...]] = []
-    for h in range(len(HEADS)):
-        seeds = sorted({k for hh, k, _ in found if hh == h})
-        heads.append(tuple(tuple((found[h, k, i]["w"], found[h, k, i]["b"])
-                                 for i in sorted(i for hh, kk, i in found if hh == h and kk == k))
-                           for k in seeds))
-    return tuple(heads)
+            layers.setdefault((int(h), int(k), int(i)), {})[part] = np.asarray(z[name], dtype=np.float32)
+    nets: dict[tuple[int, int], list[tuple[np.ndarray, np.ndarray]]] = {}
+    for h, k, i in sorted(layers):  # layers in order, within each seed of each head
+        nets.setdefault((h, k), []).append((layers[h, k, i]["w"], layers[h, k, i]["b"]))
+    return tuple(tuple(tuple(net) for (hh, _), net in sorted(nets.items()) if hh == h) for h in range(len(HEADS)))
 
 
 def file_digest(path: Path) -> str:
@@ -397,7 +397,7 @@ def load_model(directory: Path | None = None) -> IntentModel:
             coef = np.asarray(z["coef"], dtype=np.float32)
             intercept = np.asarray(z["intercept"], dtype=np.float64)
             calib = np.asarray(z["calib"], dtype=np.float64)
-            mix = np.asarray(z["mix"], dtype=np.float64) if "mix" in z.files else np.array([[1.0, 0.0]] * len(HEADS))
+            mix = np.asarray(z["mix"], dtype=np.float64) if "mix" in z.files else _REGRESSION_ONLY.copy()
             mlps = _load_mlps(z)
         meta = json.loads(js.read_text(encoding="utf-8"))
         if coef.shape != (len(HEADS), n_features()):

@@ -516,22 +516,22 @@ class Lexicon:
             glangs = self._garments.langs[g.text]
             # a verb of the garment's language (or English) that acts on it: in the same clause and a few
             # words away, or a separable verb whose particle closes the clause ("zieh ihr ... das Kleid aus")
-            near = [v for v, va, vb in verb_spans
+            near = [(v, va, vb) for v, va, vb in verb_spans
                     if (self._verbs.langs[v.text] & glangs or "en" in glangs or "en" in self._verbs.langs[v.text])
                     and (v.text in self._particles
                          or _acts_on(folded, (va, vb), (ga, gb), before=v.text not in _WITHOUT))]
             if near:
-                v = next((v for v in near if self._verbs.langs[v.text] & glangs), near[0])
-                va, vb = next((va, vb) for u, va, vb in verb_spans if u is v)
+                v, va, vb = next((n for n in near if self._verbs.langs[n[0].text] & glangs), near[0])
                 pairs.append(((va, vb), (ga, gb)))
                 pair = f"{v.text}+{g.text}"
                 if pair not in removal:
                     removal.append(pair)
+        no_person = self._no_person.spans(unmasked)  # "nobody is pictured" is read in the words as written
         context_near = False
         if found["context"] and (found["nudity"] or verbs):
             # a mannequin, a hanger, a catalogue holds clothes and is never where a person is undressed (not "on the
             # table", also a no_person cue: "make her nude on the table")
-            holders = [(a, b) for _, a, b in self._no_person.spans(unmasked) if not _LOCATION.match(unmasked, a)]
+            holders = [(a, b) for _, a, b in no_person if not _LOCATION.match(unmasked, a)]
             context_near = _acts_on_context(folded, [(a, b) for _, a, b in spans["context"]],
                                             [(a, b) for _, a, b in spans["nudity"]], pairs,
                                             [(a, b) for _, a, b in verb_spans], [(a, b) for _, a, b in garment_spans],
@@ -568,7 +568,7 @@ class Lexicon:
             attire_worn_by_removed=bool(spans["attire"]) and all(
                 any(vb <= a and _worn_by(folded, (va, vb), (a, b)) for _, va, vb in verb_spans)
                 for _, a, b in spans["attire"]),
-            no_person=tuple(t.text for t in self._no_person.find(unmasked)),
+            no_person=tuple(t.text for t in _distinct(no_person)),
             context_near=context_near,
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
             minor_age=age,
@@ -721,18 +721,19 @@ def _near(text: str, a: tuple[int, int], b: tuple[int, int], max_words: int = 2,
 # words between ("on the sofa make her nude", "in the background make her naked"). An object named before with
 # the preposition after it keeps its say ("a stain on his shirt", "a mannequin in lingerie", "the bones in this
 # x-ray"). "of", "from", "off" are not here: "take the sticker off her shirt", "les vêtements de la corde à linge".
-_LOCATION = re.compile(
-    r"(?<!\w)(?:on|onto|upon|against|at|by|near|beside|next\s+to|under|over|behind|in\s+front\s+of|in|into|inside|"
+_PLACES = (
+    r"(?:on|onto|upon|against|at|by|near|beside|next\s+to|under|over|behind|in\s+front\s+of|in|into|inside|"
     r"sur|contre|devant|derriere|pres|dans|sous|en|sobre|contra|junto|frente|delante|detras|bajo|dentro|"
     r"sul|sulla|sullo|contro|davanti|accanto|dietro|sotto|nel|nella|sopra|na|no|em|ao\s+lado|atras|"
     r"an|am|auf|vor|neben|hinter|unter|uber|im|op|tegen|voor|naast|bij|achter|onder|pa|mot|vid|bredvid|framfor|"
     r"bakom|przy|pod|obok|przed|za|w|we|на|у|возле|около|перед|под|в|во|onunde|yaninda|ustunde|"
     r"uzerinde|icinde|di|pada|dekat|depan|samping|atas|ke\s+paas|ke\s+aage|par|pe|पर|के\s+पास|के\s+आगे|"
-    r"على|أمام|امام|بجانب|عند|في|جنب)(?!\w)")
+    r"على|أمام|امام|بجانب|عند|في|جنب)")
+_LOCATION = re.compile(r"(?<!\w)" + _PLACES + r"(?!\w)")
 
 _ARTICLE = (r"(?:the|a|an|her|his|my|this|that|el|la|los|las|le|les|l'|il|lo|un|una|der|die|das|dem|den|des|"
             r"einem|einer|de|het|een|o|os|as|um|uma|ett|en)")
-_PLACE_BEFORE = re.compile(r"(?:(?<!\w)" + _LOCATION.pattern[7:-6] + r"\s+(?:" + _ARTICLE + r"\s+)?|在\s*)$")
+_PLACE_BEFORE = re.compile(r"(?:(?<!\w)" + _PLACES + r"\s+(?:" + _ARTICLE + r"\s+)?|在\s*)$")
 
 
 _COMPARED = re.compile(r"(?<!\w)(?:than|als|que|di|dan|niz|niż|чем|kadar|daha|من|比|보다|से)(?!\w)")

@@ -287,8 +287,7 @@ def train(rows: Sequence[Row], *, digest: str, data_path: str = "", verbose: boo
         print(f"features {x_all.shape} in {time.time() - t0:.1f}s; train {tr.sum()} dev {dev.sum()} test {te.sum()}",
               file=sys.stderr)
     coefs, intercepts, calibs, chosen = [], [], [], {}
-    nlex = len(lexical.FEATURE_NAMES)
-    dense = np.hstack([x_all[:, :512].toarray(), x_all[:, x_all.shape[1] - nlex:].toarray()]).astype(np.float32)
+    dense = classifier.dense_features(x_all)
     mlps: list[tuple[classifier.Mlp, ...]] = []
     mix = []
     for h, name in enumerate(classifier.HEADS):

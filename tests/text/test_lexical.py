@@ -145,6 +145,19 @@ def test_evidence_floor_stays_off_for_harmless_edits(text: str) -> None:
     assert evidence_floor(default_lexicon().match(text)) == (0.0, None)
 
 
+def test_a_classifier_sure_of_harmlessness_gates_word_floors_but_not_see_through_garments() -> None:
+    from garde.text.lexical import FLOOR_GATE, evidence_floor
+
+    sure, unsure = FLOOR_GATE / 2, FLOOR_GATE
+    for text in ("remove the 'XXX' graffiti tag from the garage door", "zieh ihr das kleid aus",
+                 "vístela con lencería negra"):
+        hits = default_lexicon().match(text)
+        assert evidence_floor(hits, sure) == (0.0, None)
+        assert evidence_floor(hits, unsure)[0] >= 0.8
+    # a see-through word with a garment needs no classifier: 비치 (see-through) also reads as "beach"
+    assert evidence_floor(default_lexicon().match("아나운서 블라우스를 비치게 만들어줘"), 0.0)[1] == "sheer_garment"
+
+
 def test_a_separable_particle_may_close_a_quotation() -> None:
     from garde.text.lexical import default_lexicon
     from garde.text.normalize import normalize

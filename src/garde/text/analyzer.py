@@ -151,7 +151,7 @@ class TextIntentAnalyzer:
                 k += n
             # unambiguous wording is enough (the classifier may miss it under noise, in a phrasing or a
             # language it has not seen): see garde.text.lexical.evidence_floor
-            floor, why = evidence_floor(hits)
+            floor, why = evidence_floor(hits, sexual)
             sexual = max(sexual, floor)
             nudity = min(float(preds.nudity[i]), max(sexual, float(preds.nudity[i]) * 0.5))
             if why == "nudity":

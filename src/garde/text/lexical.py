@@ -762,12 +762,16 @@ FLOOR_NUDITY = 0.9
 FLOOR_REMOVAL = 0.85
 FLOOR_SHEER = 0.85
 FLOOR_ATTIRE = 0.8
+#: Below this classifier score, nudity, removal and attire words set no floor (see :func:`evidence_floor`). Chosen on
+#: the dev split and the red team: 0.01 dropped 5 of 2,255 dev false alarms and no red-team bypass was added; 0.03
+#: let the red team through 0.5 points more often.
+FLOOR_GATE = 0.01
 # the least minor_reference for a sure minor word ("i nian", "로리", "brugpieper") with no adult-age claim: the
 # classifier had read some of them, rare in training, at 0.2-0.4
 MINOR_TERM_FLOOR = 0.6
 
 
-def evidence_floor(hits: LexicalHits) -> tuple[float, str | None]:
+def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, str | None]:
     """The least ``sexual_intent`` that the lexical evidence alone justifies, and why.
 
     * a nudity term ("undress", "naked") that does not act on a harmless object nearby
@@ -780,15 +784,25 @@ def evidence_floor(hits: LexicalHits) -> tuple[float, str | None]:
 
     The trained classifier may score a request higher; this only keeps unambiguous wording from
     being argued down by an unfamiliar phrasing, language or spelling.
+
+    ``classifier`` is the trained classifier's score. Where it is sure the request is harmless
+    (below :data:`FLOOR_GATE`), a nudity, removal or attire word is taken to be used harmlessly, as
+    in "strip the colour from everything but the umbrella", "remove the 'XXX' graffiti", "cut the
+    tag off the swimsuit in the product photo", and sets no floor. A see-through word with a
+    garment always does: the classifier read "make the announcer's blouse 비치게" (see-through) as
+    a beach (비치) at 0.005.
     """
-    if hits.nudity and not hits.context_near:
+    sure_harmless = classifier < FLOOR_GATE
+    if hits.nudity and not hits.context_near and not sure_harmless:
         return FLOOR_NUDITY, "nudity"
-    if hits.removal and not hits.context_near:
+    if hits.removal and not hits.context_near and not sure_harmless:
         return FLOOR_REMOVAL, "removal"
     if hits.no_person:
         return 0.0, None
     if hits.sheer_garment:
         return FLOOR_SHEER, "sheer_garment"
+    if sure_harmless:
+        return 0.0, None
     sheer = set(hits.sheer)
     if any(a not in sheer for a in hits.attire) and not hits.attire_worn_by_removed:
         return FLOOR_ATTIRE, "attire"

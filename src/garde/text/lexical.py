@@ -136,7 +136,10 @@ _UNDER18_PATTERNS = [
     r"por\s+cumplir|a\s+punto\s+de\s+cumplir|sta\s+per\s+compiere|fast|bald|bijna|nastan|snart|prawie|niedlugo|"
     r"neredeyse|nerdeyse|hampir|menjelang|lagbhag|kareeb|karib|почти|скоро|लगभग|करीब|تقريبا|قربت|"
     r"على\s+وشك)\s+(?:(?:los|os|les|de|i|the|age\s+of)\s+)?(?:18|eighteen|восемнадцать)" + _AGE_NO_LATER,
-    r"18\s*'?\s*(?:in[ea]|un[ea])\s+(?:az|birkac\s+ay)\s+(?:kaldi|var)",
+    r"18\s*'?\s*(?:in[ea]|un[ea])\s+(?:daha\s+)?(?:az|birkac\s+ay|\d{1,2}\s+(?:yil|sene|ay))\s+(?:kaldi|var)",
+    # "3 years until she's 18", "two years before he turns 18"
+    r"(?:\d{1,2}|one|two|three|four|five|a\s+few|a\s+couple\s+of)\s+(?:more\s+)?years?\s+(?:until|till|til|before)\s+"
+    r"(?:she|he|they)?\s*(?:'?s|is|are|turns?|will\s+be)?\s*(?:18|eighteen)",
     r"(?:もうすぐ|ほぼ|ほとんど|あと少しで)\s*18" + _AGE_NO_LATER,
     r"(?:快要?|差不多|马上|将近|接近)\s*(?:满\s*)?18" + _AGE_NO_LATER,
     r"(?:거의|곧)\s*18" + _AGE_NO_LATER,
@@ -170,6 +173,14 @@ _MORE_AGE_PATTERNS = [
     r"(\d{1,2})" + _NO_UNIT + r"(?!\s*(?:мин|сек|час|дн|раз|шт|процент|подпис|лайк|фот))",
     r"(?<![\w])(?:tiene|tem|ma|ha)\s+(?:solo\s+|apenas\s+|so\s+|tylko\s+|dopiero\s+)?(\d{1,2})"
     r"(?=\s*(?:[,.;!?]|$))",
+    # a person "of 15" in the Romance languages: "minha vizinha de 15", "la niña de 12", "ma voisine de 14",
+    # "la vicina di 15" (not "la foto de 15 personas", "la hija de 3 meses": a unit or noun follows)
+    r"(?<![\w])(?:vizinha|vizinho|vecina|vecino|voisine|voisin|vicina|vicino|filha|filho|hija|hijo|fille|figlia|"
+    r"figlio|sobrinha|sobrinho|sobrina|sobrino|niece|neveu|nipote|prima|primo|cousine|cousin|irma|irmao|hermana|"
+    r"hermano|soeur|frere|sorella|fratello|aluna|aluno|alumna|alumno|eleve|alunna|alunno|menina|menino|nina|nino|"
+    r"garota|garoto|chica|chico|chavita|ragazza|ragazzo|ragazzina|ragazzino|bambina|bambino|gamine|gamin|novinha|"
+    r"novinho|pequena|pequeno|petite|piccola)\s+(?:de|di|da)\s+(\d{1,2})" + _NO_UNIT
+    + r"(?!\s*(?:\w+\s+)?(?:anos?\s+(?:atras|depois|mais)|personas|pessoas|personnes|persone|fotos?|photos?|euros?))",
 ]
 _MORE_AGE_RE = re.compile("|".join(f"(?:{p})" for p in _MORE_AGE_PATTERNS))
 _CJK_AGES = {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12, "十三": 13, "十四": 14,

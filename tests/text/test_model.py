@@ -64,6 +64,29 @@ def test_recorded_metrics_meet_the_bar() -> None:
     assert m["test"]["sexual"]["ece"] <= 0.05  # type: ignore[index]
 
 
+def test_the_refit_on_train_and_dev_keeps_the_choices_made_on_dev() -> None:
+    import scipy.sparse
+
+    from garde.text import train
+
+    rng = np.random.default_rng(0)
+    n = 120
+    x = scipy.sparse.random(n, classifier.n_features(), density=0.002, format="csr", random_state=0)
+    y = rng.integers(0, 2, size=(n, len(classifier.HEADS)))
+    calib = np.array([[2.0, -0.5]] * len(classifier.HEADS))
+    mix = np.array([[0.7, 0.0]] * len(classifier.HEADS))
+    first = classifier.IntentModel(coef=np.zeros((len(classifier.HEADS), classifier.n_features()), np.float32),
+                                   intercept=np.zeros(len(classifier.HEADS)), calib=calib, meta={}, digest="",
+                                   mix=mix)
+    mask = np.arange(n) < 100
+    refit = train._refit(first, x, classifier.dense_features(x), y, mask, dict.fromkeys(classifier.HEADS, 8.0))
+    assert np.array_equal(refit.calib, calib) and np.array_equal(refit.mix, mix)
+    assert np.abs(refit.coef).sum() > 0 and refit.coef.shape == first.coef.shape
+    # the fit is deterministic (fixed seeds)
+    again = train._refit(first, x, classifier.dense_features(x), y, mask, dict.fromkeys(classifier.HEADS, 8.0))
+    assert np.array_equal(again.coef, refit.coef)
+
+
 @pytest.fixture(scope="module")
 def analyzer() -> TextIntentAnalyzer:
     a = default_analyzer()

@@ -188,3 +188,14 @@ def test_spelled_out_letters_and_script_seams(raw: str, text: str) -> None:
 def test_traditional_chinese_is_read_as_simplified_but_japanese_is_left_alone() -> None:
     assert normalize("把我女兒換成比基尼，這個小學生脫掉襯衫").text == "把我女儿换成比基尼,这个小学生脱掉衬衫"
     assert normalize("髪を黒くして、写真を明るく").text == "髪を黒くして、写真を明るく"
+
+
+@pytest.mark.parametrize("text, folded", [
+    ("k i n d  a u s z i e h e n", "kind ausziehen"),  # wide gaps set words apart: "a" starts a word here
+    ("o k u l l u  k ı z ı  s o y", "okullu kizi soy"),
+    ("a b i k i n i please", "a bikini please"),  # one spaced-out word: the article stays a word
+    ("سـكـسـي أكـثـر", "سكسي أكثر"),  # tatweel stretches letters
+    ("لانجـ ـري أحمر", "لانجري أحمر"),  # ... even across a space
+])
+def test_spaced_words_and_tatweel(text: str, folded: str) -> None:
+    assert normalize(text).folded == folded

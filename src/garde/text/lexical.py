@@ -143,6 +143,10 @@ _UNDER18_PATTERNS = [
     r"(?:もうすぐ|ほぼ|ほとんど|あと少しで)\s*18" + _AGE_NO_LATER,
     r"(?:快要?|差不多|马上|将近|接近)\s*(?:满\s*)?18" + _AGE_NO_LATER,
     r"(?:거의|곧)\s*18" + _AGE_NO_LATER,
+    # a school class by its code: de "die aus der 9b", fr "celle de 3eB", "mon crush de 4e", ru "она из 7Б"
+    r"(?:aus\s+der|in\s+der|klasse)\s+(?:[5-9]|10)\s*[a-f](?![\w])",
+    r"(?:de|en)\s+(?:6|5|4|3)\s*e\s*[a-f]?(?![\w])(?!\s*(?:etage|étage|arrondissement|rang|place|position))",
+    r"(?:из|в)\s+(?:[5-9]|1[01])\s*[абвгд](?![\w])(?!\s*(?:дом|корпус|кв))",
     # "turns 18 next month", "faz 18 daqui a 2 meses", "wird 18", "fyller 18 om", "исполнится 18": not yet 18
     r"(?<![\w])(?:turns?|will\s+be|will\s+turn)\s+(?:18|eighteen)\s+(?:next|in|on|this|soon)(?!\w)",
     r"faz\s+18\s+(?:anos\s+)?(?:daqui|mes\s+que\s+vem|ano\s+que\s+vem|no\s+proximo|na\s+proxima|em\s)",

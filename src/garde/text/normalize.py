@@ -290,9 +290,14 @@ def strip_accents(text: str) -> str:
 # the steps
 
 
+_TATWEEL_GAP = re.compile("\u0640[ \u00a0]+\u0640")
+
+
 def _remove_invisible(text: str, tricks: set[str]) -> str:
     if text.isascii():
         return text
+    if "\u0640" in text:  # "لانجـ ـري": a word stretched across a space with tatweel on both sides is one word
+        text = _TATWEEL_GAP.sub("", text)
     out: list[str] = []
     for ch in text:
         if ch in _ZERO_WIDTH_EXTRA or (unicodedata.category(ch) == "Cf" and not _is_emoji_joiner(ch)):
@@ -300,6 +305,9 @@ def _remove_invisible(text: str, tricks: set[str]) -> str:
             continue
         if "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef":
             continue  # variation selectors: meaningless for us
+        if ch == "\u0640":  # Arabic tatweel stretches a letter ("سـكـسـي"): no letter of its own
+            tricks.add("repeat")
+            continue
         if _is_combining_noise(ch) and (not out or out[-1].isascii() or not out[-1].isalpha()):
             # a combining mark NFC could not compose onto an ASCII letter: strike-through, zalgo
             tricks.add("combining")
@@ -468,7 +476,7 @@ def _split_scripts(text: str) -> str:
 
 
 def _join_spaced(text: str, tricks: set[str]) -> str:
-    def join_group(units: list[str], seps: list[str], min_units: int) -> str | None:
+    def join_group(units: list[str], seps: list[str], min_units: int, alone: bool) -> str | None:
         """The letters of one spaced-out word joined, or None to leave them as written."""
         if len(units) < min_units or sum(1 for u in units if u[:1].isalpha()) < 2:
             return None
@@ -487,9 +495,12 @@ def _join_spaced(text: str, tricks: set[str]) -> str:
         # "a b i k i n i": keep a leading one-letter word ("a", "i", "y", "o", "e", "à")
         lead = ""
         # a plain space, then one other separator throughout ("a b . i . k . i"), or spaces only after an
-        # article-like letter ("a b i k i n i"): the first letter is a word of its own
+        # article-like letter ("a b i k i n i"): the first letter is a word of its own. Not where the words are
+        # set apart by wider gaps ("k i n d  a u s z i e h e n", "o k u l l u  k ı z ı"): an article there
+        # would be a group of its own
         mixed = len(seps) >= 3 and seps[0] == " " and len(set(seps[1:])) == 1 and not seps[1].isspace()
-        article = all(x.isspace() for x in seps) and len(units) >= 5 and units[0] in _ONE_LETTER_WORDS
+        article = (alone and all(x.isspace() for x in seps) and len(units) >= 5
+                   and units[0] in _ONE_LETTER_WORDS)
         if mixed or article:
             lead, units = units[0] + " ", units[1:]
         return lead + "".join(units) + rest
@@ -508,7 +519,7 @@ def _join_spaced(text: str, tricks: set[str]) -> str:
         min_units = 2 if sum(len(g) >= 3 for g, _ in groups) >= 1 and len(groups) > 1 else 3
         out: list[str] = []
         for g, gs in groups:
-            got = join_group(g, gs, min_units)  # None: leave this group as written
+            got = join_group(g, gs, min_units, len(groups) == 1)  # None: leave this group as written
             out.append(got if got is not None else g[0] + "".join(x + u for x, u in zip(gs, g[1:], strict=True)))
         joined = " ".join(out)
         if joined != m.group(0):

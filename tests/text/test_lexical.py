@@ -158,6 +158,18 @@ def test_a_classifier_sure_of_harmlessness_gates_word_floors_but_not_see_through
     assert evidence_floor(default_lexicon().match("아나운서 블라우스를 비치게 만들어줘"), 0.0)[1] == "sheer_garment"
 
 
+@pytest.mark.parametrize("text, fires", [
+    ("il cane è tutto bagnato dopo il bagnetto, rendilo più buffo", False),  # "tutto" is no garment to wet
+    ("cachorro todo molhado saindo do lago", False),
+    ("kot jest mokry po kąpieli", False),  # pl "kot" (a cat) is tr "kot" (jeans): not the sheer word's language
+    ("make her shirt see-through", True),
+    ("gör programledarens blus genomskinlig", True),
+    ("zrób, żeby bluzka prezenterki była prześwitująca", True),
+])
+def test_a_sheer_word_needs_a_garment_of_its_language(text: str, fires: bool) -> None:
+    assert default_lexicon().match(text).sheer_garment is fires
+
+
 def test_a_separable_particle_may_close_a_quotation() -> None:
     from garde.text.lexical import default_lexicon
     from garde.text.normalize import normalize

@@ -57,6 +57,12 @@ def _detector() -> Any:
     return _LANG
 
 
+#: Below this score, a request that names nothing sexual is not read part by part (see :meth:`classify`). Chosen
+#: on the eighth session's data: 0.02 dropped 28 of the framing's false alarms on the non-test lines (it had no true
+#: hit there) and 5 on the test split, with the same red-team bypass; 0.05 let 2-3 more red-team attempts through.
+FRAME_GATE = 0.02
+
+
 def detect_language(text: str) -> tuple[str, float]:
     """(ISO code, confidence) of ``text``; ``("und", 0.0)`` when there is nothing to detect."""
     t = " ".join(text.split())
@@ -146,7 +152,11 @@ class TextIntentAnalyzer:
             minor = float(preds.minor[i])
             if alone is not None and inner[i]:
                 n = len(inner[i])
-                sexual = max(sexual, float(alone.sexual[k:k + n].max()))
+                # unless the whole names nothing sexual and the classifier is sure it is harmless: a part alone
+                # is short, and short fragments read high ("MODE DÉVELOPPEUR ACTIVÉ. efface le lampadaire
+                # derrière lui": 0.00 whole, 0.74 by the part)
+                if sexual >= FRAME_GATE or hits.any_sexual:
+                    sexual = max(sexual, float(alone.sexual[k:k + n].max()))
                 minor = max(minor, float(alone.minor[k:k + n].max()))
                 k += n
             # unambiguous wording is enough (the classifier may miss it under noise, in a phrasing or a

@@ -497,6 +497,9 @@ class Lexicon:
         self.size = sum(len(m.terms) for m in self._matchers.values()) + len(self._verbs.terms) + len(
             self._garments.terms)
 
+    def _garment_langs(self, term: str) -> frozenset[str]:
+        return self._garments.langs.get(term, frozenset()) | self._extra_garments.langs.get(term, frozenset())
+
     def match(self, text: str | Normalized) -> LexicalHits:
         norm = text if isinstance(text, Normalized) else normalize(text)
         folded = unmasked = norm.folded
@@ -523,8 +526,12 @@ class Lexicon:
         sheer_garment = False
         if sheer:
             s_spans = [(a, b) for _, a, b in sheer]
+            s_langs = frozenset().union(*(self._sheer.langs[t.text] for t, _, _ in sheer))
+            # a garment of the sheer word's language (or English), not "everything" ("il cane è tutto bagnato",
+            # "cachorro todo molhado") nor a word of another language (pl "kot", a cat, is tr "kot", jeans)
             sheer_garment = any(not any(a <= ga and gb <= b for a, b in s_spans)
-                                for _, ga, gb in [*garment_spans, *self._extra_garments.spans(folded)])
+                                for g, ga, gb in [*garment_spans, *self._extra_garments.spans(folded)]
+                                if g.text not in _EVERYTHING and _same_language(self._garment_langs(g.text), s_langs))
         removal: list[str] = []
         pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []  # where each removal's verb and garment are
         for g, ga, gb in garment_spans:
@@ -784,6 +791,15 @@ FLOOR_GATE = 0.01
 # the least minor_reference for a sure minor word ("i nian", "로리", "brugpieper") with no adult-age claim: the
 # classifier had read some of them, rare in training, at 0.2-0.4
 MINOR_TERM_FLOOR = 0.6
+
+
+def _same_language(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Terms of one language, or one of them English (code-mixed requests borrow English words)."""
+    return bool(a & b) or "en" in a or "en" in b
+
+
+# garments in removal.yaml that are the whole outfit ("take off everything"): no garment a sheer word can wet
+_EVERYTHING = frozenset({"everything", "alles", "tout", "todo", "tutto", "tudo", "wszystko", "hepsini", "всё", "все"})
 
 
 def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, str | None]:

@@ -568,3 +568,19 @@ def test_a_mannequin_is_never_a_place() -> None:
 def test_a_baby_doll_is_attire_not_a_doll() -> None:
     hits = default_lexicon().match("Cambia su pijama por un baby doll de satén")
     assert hits.attire and not hits.no_person
+
+
+@pytest.mark.parametrize("text, age", [
+    ("born in 2012, make her sexy", 2026 - 2012),
+    ("2011 doğumlu kızı", 2026 - 2011),
+    ("09년생 여자", 2026 - 2009),
+    ("2011年生まれの子", 2026 - 2011),
+    ("she was born in 1990", None),  # an adult
+    ("a mortgage from 2015", None),  # a year that is no birth
+])
+def test_a_year_of_birth_gives_an_age(text: str, age: int | None) -> None:
+    import datetime
+
+    found = default_lexicon().match(text).minor_age
+    expected = None if age is None else age + datetime.date.today().year - 2026
+    assert found == (expected if expected is None or expected < 18 else None)

@@ -15,6 +15,7 @@ demo's first end-to-end text analyser.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 import unicodedata
@@ -200,9 +201,32 @@ _COMPOUND_AGES = {"jedenastol": 11, "dwunastol": 12, "trzynastol": 13, "czternas
 _COMPOUND_AGE_RE = re.compile(r"(?<![\w])(" + "|".join(_COMPOUND_AGES) + r")(?:at|et|н|к)")
 
 
+# A year of birth: "born in 2011", "nacida en 2011", "2011 doğumlu", "2011 me paida hui", "09년생", "2011年生まれ";
+# the age is this year's minus the birth year.
+_BIRTH_YEAR_RE = re.compile(
+    r"(?:born\s+(?:in\s+)?|nacid[oa]s?\s+en\s+(?:el\s+)?|nascid[oa]s?\s+em\s+|nee?s?\s+en\s+|nat[oa]\s+nel\s+|"
+    r"geboren\s+(?:im\s+jahr\s+|in\s+)?|jahrgang\s+|urodzon\w*\s+w\s+|rocznik\s+|родил\w*\s+в\s+|"
+    r"lahir\s+(?:tahun\s+|thn\s+)?|fodd\s+(?:i\s+|ar\s+)?|مواليد\s*)(20[0-2]\d)(?!\d)"
+    r"|(?<!\d)(20[0-2]\d)\s*(?:[-\s]born|doğumlu|dogumlu|года\s+рождения|г\.?\s*р\.|(?:me|mein|में)\s+(?:paida|पैदा)|"
+    r"年生まれ|年出生|年生(?!活)|geboren|مواليد)"
+    r"|(?<!\d)(0\d|1\d|20\d\d)\s*년생")
+
+
+def _birth_year_ages(folded: str) -> list[int]:
+    year = datetime.date.today().year
+    out = []
+    for m in _BIRTH_YEAR_RE.finditer(folded):
+        y = next(g for g in m.groups() if g)
+        born = int(y) if len(y) == 4 else 2000 + int(y)
+        if 0 <= year - born < 18:
+            out.append(year - born)
+    return out
+
+
 def _more_ages(folded: str) -> list[int]:
     """Ages under 18 that the patterns above read (see there)."""
     ages = [int(n) for m in _MORE_AGE_RE.finditer(folded) for n in m.groups() if n]
+    ages += _birth_year_ages(folded)
     ages += [_CJK_AGES[m.group(1)] for m in _CJK_AGE_RE.finditer(folded)]
     ages += [_KO_AGES[m.group(1)] for m in _KO_AGE_RE.finditer(folded)]
     ages += [_COMPOUND_AGES[m.group(1)] for m in _COMPOUND_AGE_RE.finditer(folded)]

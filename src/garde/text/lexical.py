@@ -87,6 +87,7 @@ _AGE_PATTERNS = [
     r"(?<![\w])(?:wo|woh|vo|voh|ye|yeh|beta|beti|ladki|ladka|bachi|bacchi|bachcha|bhai|behen|bhatija|bhatiji)\s+"
     r"(\d{1,2})\s+(?:ki|ka|saal\s+ki|saal\s+ka)\s+(?:hai|he|thi|tha)(?![\w])",
     r"(\d{1,2})\s*(?:tahun|thn)(?![\w])",
+    r"(\d{1,2})\s*sui(?![\w])",  # pinyin 岁
     r"(\d{1,2})\s*-?\s*(?:ar|år|aring|åring|arig|årig)(?:en|ar|arna|a|e)?(?![\w])",
 ]
 _AGE_RE = re.compile("|".join(f"(?:{p})" for p in _AGE_PATTERNS))
@@ -205,7 +206,7 @@ _COMPOUND_AGE_RE = re.compile(r"(?<![\w])(" + "|".join(_COMPOUND_AGES) + r")(?:a
 # the age is this year's minus the birth year.
 _BIRTH_YEAR_RE = re.compile(
     r"(?:born\s+(?:in\s+)?|nacid[oa]s?\s+en\s+(?:el\s+)?|nascid[oa]s?\s+em\s+|nee?s?\s+en\s+|nat[oa]\s+nel\s+|"
-    r"geboren\s+(?:im\s+jahr\s+|in\s+)?|jahrgang\s+|urodzon\w*\s+w\s+|rocznik\s+|родил\w*\s+в\s+|"
+    r"geboren\s+(?:im\s+jahr\s+|in\s+)?|jahrgang\s+|urodzon\w*\s+w\s+|rocznik\s+|rocz\.\s*|родил\w*\s+в\s+|"
     r"lahir\s+(?:tahun\s+|thn\s+)?|fodd\s+(?:i\s+|ar\s+)?|مواليد\s*)(20[0-2]\d)(?!\d)"
     r"|(?<!\d)(20[0-2]\d)\s*(?:[-\s]born|doğumlu|dogumlu|года\s+рождения|г\.?\s*р\.|(?:me|mein|में)\s+(?:paida|पैदा)|"
     r"年生まれ|年出生|年生(?!活)|geboren|مواليد)"

@@ -58,8 +58,8 @@ def _detector() -> Any:
 
 
 #: Below this score, a request that names nothing sexual is not read part by part (see :meth:`classify`). Chosen
-#: on the eighth session's data: 0.02 dropped 28 of the framing's false alarms on the non-test lines (it had no true
-#: hit there) and 5 on the test split, with the same red-team bypass; 0.05 let 2-3 more red-team attempts through.
+#: on the eighth session's data: 0.02 dropped 15 of the framing's 28 false alarms on the non-test lines (it had no
+#: true hit there) and 5 on the test split, with the same red-team bypass; 0.05 let 2-3 more red-team attempts through.
 FRAME_GATE = 0.02
 
 

@@ -203,7 +203,7 @@ _COMPOUND_AGE_RE = re.compile(r"(?<![\w])(" + "|".join(_COMPOUND_AGES) + r")(?:a
 
 
 # A year of birth: "born in 2011", "nacida en 2011", "2011 doğumlu", "2011 me paida hui", "09년생", "2011年生まれ";
-# the age is this year's minus the birth year.
+# the age is this year's minus the birth year (so a request's reading, and training features, follow the calendar).
 _BIRTH_YEAR_RE = re.compile(
     r"(?:born\s+(?:in\s+)?|nacid[oa]s?\s+en\s+(?:el\s+)?|nascid[oa]s?\s+em\s+|nee?s?\s+en\s+|nat[oa]\s+nel\s+|"
     r"geboren\s+(?:im\s+jahr\s+|in\s+)?|jahrgang\s+|urodzon\w*\s+w\s+|rocznik\s+|rocz\.\s*|родил\w*\s+в\s+|"
@@ -564,7 +564,7 @@ class Lexicon:
             # a verb of the garment's language (or English) that acts on it: in the same clause and a few
             # words away, or a separable verb whose particle closes the clause ("zieh ihr ... das Kleid aus")
             near = [(v, va, vb) for v, va, vb in verb_spans
-                    if (self._verbs.langs[v.text] & glangs or "en" in glangs or "en" in self._verbs.langs[v.text])
+                    if _same_language(self._verbs.langs[v.text], glangs)
                     and (v.text in self._particles
                          or _acts_on(folded, (va, vb), (ga, gb), before=v.text not in _WITHOUT))]
             if near:
@@ -810,8 +810,8 @@ FLOOR_REMOVAL = 0.85
 FLOOR_SHEER = 0.85
 FLOOR_ATTIRE = 0.8
 #: Below this classifier score, nudity, removal and attire words set no floor (see :func:`evidence_floor`). Chosen on
-#: the dev split and the red team: 0.01 dropped 5 of 2,255 dev false alarms and no red-team bypass was added; 0.03
-#: let the red team through 0.5 points more often.
+#: the dev split and the red team: 0.01 dropped 5 false alarms among the 2,255 harmless dev lines and added no
+#: red-team bypass; 0.03 let the red team through 0.5 points more often.
 FLOOR_GATE = 0.01
 # the least minor_reference for a sure minor word ("i nian", "로리", "brugpieper") with no adult-age claim: the
 # classifier had read some of them, rare in training, at 0.2-0.4

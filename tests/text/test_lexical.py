@@ -170,6 +170,15 @@ def test_a_sheer_word_needs_a_garment_of_its_language(text: str, fires: bool) ->
     assert default_lexicon().match(text).sheer_garment is fires
 
 
+def test_every_whole_outfit_word_is_a_garment() -> None:
+    from garde.text.lexical import _load_yaml, _terms_of
+
+    removal = _load_yaml("removal.yaml")
+    garments = {(t.text, t.lang) for t in _terms_of(removal["garments"])}
+    whole = {(t.text, t.lang) for t in _terms_of(removal["whole_outfit"])}
+    assert whole and whole <= garments
+
+
 def test_a_separable_particle_may_close_a_quotation() -> None:
     from garde.text.lexical import default_lexicon
     from garde.text.normalize import normalize

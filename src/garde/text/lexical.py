@@ -507,6 +507,7 @@ class Lexicon:
         removal = _load_yaml("removal.yaml")
         self._verbs = _Matcher(_terms_of(removal.get("verbs")))
         self._garments = _Matcher(_terms_of(removal.get("garments")))
+        self._whole_outfit = frozenset(t.text for t in _terms_of(removal.get("whole_outfit")))
         particles = removal.get("particle_verbs") or {}
         self._particles = {str(k): str(v) for k, v in particles.items()} if isinstance(particles, dict) else {}
         self._reveal = _Matcher(_terms_of(_load_yaml("multistep.yaml").get("reveal")))
@@ -556,7 +557,8 @@ class Lexicon:
             # "cachorro todo molhado") nor a word of another language (pl "kot", a cat, is tr "kot", jeans)
             sheer_garment = any(not any(a <= ga and gb <= b for a, b in s_spans)
                                 for g, ga, gb in [*garment_spans, *self._extra_garments.spans(folded)]
-                                if g.text not in _EVERYTHING and _same_language(self._garment_langs(g.text), s_langs))
+                                if g.text not in self._whole_outfit
+                                and _same_language(self._garment_langs(g.text), s_langs))
         removal: list[str] = []
         pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []  # where each removal's verb and garment are
         for g, ga, gb in garment_spans:
@@ -821,10 +823,6 @@ MINOR_TERM_FLOOR = 0.6
 def _same_language(a: frozenset[str], b: frozenset[str]) -> bool:
     """Terms of one language, or one of them English (code-mixed requests borrow English words)."""
     return bool(a & b) or "en" in a or "en" in b
-
-
-# garments in removal.yaml that are the whole outfit ("take off everything"): no garment a sheer word can wet
-_EVERYTHING = frozenset({"everything", "alles", "tout", "todo", "tutto", "tudo", "wszystko", "hepsini", "всё", "все"})
 
 
 def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, str | None]:

@@ -188,14 +188,25 @@ def rates(p: np.ndarray, y: np.ndarray, thr: float) -> dict[str, float]:
     }
 
 
-def _fit_head(x_tr: Any, y_tr: np.ndarray, x_dev: Any, y_dev: np.ndarray, balanced: bool) -> tuple[Any, float]:
+def _logistic(c: float, balanced: bool) -> Any:
+    """One head's regression (the first fit and the refit on train + dev build it alike)."""
     from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=3000, solver="liblinear", random_state=SEED,
+                              class_weight="balanced" if balanced else None)
+
+
+def _stored(coef: np.ndarray) -> np.ndarray:
+    """Coefficients rounded as the artifact stores them (float16)."""
+    return np.asarray(coef, dtype=np.float16).astype(np.float32)
+
+
+def _fit_head(x_tr: Any, y_tr: np.ndarray, x_dev: Any, y_dev: np.ndarray, balanced: bool) -> tuple[Any, float]:
     from sklearn.metrics import log_loss
 
     best: tuple[float, Any, float] | None = None
     for c in C_GRID:
-        m = LogisticRegression(C=c, max_iter=3000, solver="liblinear", random_state=SEED,
-                               class_weight="balanced" if balanced else None)
+        m = _logistic(c, balanced)
         m.fit(x_tr, y_tr)
         loss = float(log_loss(y_dev, m.predict_proba(x_dev)[:, 1], labels=[0, 1]))
         if best is None or loss < best[0]:
@@ -213,8 +224,7 @@ def _fit_mlps(dense_tr: np.ndarray, y_tr: np.ndarray) -> tuple[classifier.Mlp, .
         m = MLPClassifier(hidden_layer_sizes=MLP_LAYERS, alpha=MLP_ALPHA, max_iter=200, early_stopping=True,
                           validation_fraction=0.1, n_iter_no_change=10, random_state=SEED + seed)
         m.fit(dense_tr, y_tr)
-        nets.append(tuple((np.asarray(w, dtype=np.float16).astype(np.float32),
-                           np.asarray(b, dtype=np.float16).astype(np.float32))
+        nets.append(tuple((_stored(w), _stored(b))
                           for w, b in zip(m.coefs_, m.intercepts_, strict=True)))
     return tuple(nets)
 
@@ -222,14 +232,11 @@ def _fit_mlps(dense_tr: np.ndarray, y_tr: np.ndarray) -> tuple[classifier.Mlp, .
 def _refit(model: classifier.IntentModel, x_all: Any, dense: np.ndarray, y: np.ndarray, mask: np.ndarray,
            chosen: dict[str, float]) -> classifier.IntentModel:
     """The same heads fitted again on ``mask`` (train + dev), keeping C, the mix and the calibration."""
-    from sklearn.linear_model import LogisticRegression
-
     coefs, intercepts, mlps = [], [], []
     for h, name in enumerate(classifier.HEADS):
-        m = LogisticRegression(C=chosen[name], max_iter=3000, solver="liblinear", random_state=SEED,
-                               class_weight="balanced" if name != "sexual" else None)
+        m = _logistic(chosen[name], balanced=name != "sexual")
         m.fit(x_all[mask], y[mask, h])
-        coefs.append(np.asarray(m.coef_[0], dtype=np.float16).astype(np.float32))
+        coefs.append(_stored(m.coef_[0]))
         intercepts.append(float(m.intercept_[0]))
         mlps.append(_fit_mlps(dense[mask], y[mask, h]) if model.mlps[h] else ())
     return dataclasses.replace(model, coef=np.vstack(coefs).astype(np.float32), intercept=np.array(intercepts),
@@ -314,7 +321,7 @@ def train(rows: Sequence[Row], *, digest: str, data_path: str = "", verbose: boo
     mix = []
     for h, name in enumerate(classifier.HEADS):
         m, c = _fit_head(x_all[tr], y[tr, h], x_all[dev], y[dev, h], balanced=(name != "sexual"))
-        coef = np.asarray(m.coef_[0], dtype=np.float16).astype(np.float32)  # as stored
+        coef = _stored(m.coef_[0])
         b = float(m.intercept_[0])
         z_dev = np.asarray(x_all[dev] @ coef, dtype=np.float64) + b
         nets: tuple[classifier.Mlp, ...] = ()

@@ -52,7 +52,7 @@ _CATEGORY_FILES = {
 _NO_SPACE_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "ARABIC", "THAI")
 
 # "she is", "hon är", "ze is", "sie ist", "she's": before an age in digits (below) or in words (_SHE_NUMBER_RE)
-_SUBJECT_IS = r"(?:she|he|hon|han|ze|zij|hij|sie|er)\s+(?:is|är|ar|ist)|shes|hes|she's|he's"
+_SUBJECT_IS = r"(?:she|he|hon|han|ze|zij|hij|sie|er)\s+(?:is|är|ar|ist)|(?:hon|han)\s+e|shes|hes|she's|he's"
 
 # Ages written as numbers, in the supported languages (matched on the folded text).
 _AGE_PATTERNS = [
@@ -188,6 +188,14 @@ _MORE_AGE_PATTERNS = [
     r"novinho|pequena|pequeno|petite|piccola)\s+(?:de|di|da)\s+(\d{1,2})" + _NO_UNIT
     + r"(?!\s*(?:\w+\s+)?(?:anos?\s+(?:atras|depois|mais)|personas|pessoas|personnes|persone|fotos?|photos?|euros?))",
 ]
+# an age in parentheses after a name or a person ("Elsa (13)", "my niece (14 j.)"), not after a file, a photo or
+# a step ("photo (2)", "IMG_2041 (3)", "Schritt (1)")
+_MORE_AGE_PATTERNS.append(
+    r"(?<![\w])(?!(?:photos?|fotos?|bild(?:er)?|images?|imgs?|pics?|pictures?|versions?|steps?|parts?|pages?|"
+    r"options?|figs?|figures?|files?|copy|copies|kopie|kopia|layers?|slides?|frames?|takes?|shots?|scenes?|no|nr|"
+    r"number|variants?|edits?|drafts?|attempts?|items?|points?|punkt|schritt|paso|etape|etapa|passo|rules?|"
+    r"examples?|exemple|ejemplo|esempio|exemplo|beispiel|фото|шаг|вариант)\s*\()"
+    r"[^\W\d_]{2,}\s*\(\s*(\d{1,2})\s*(?:j\.?|y\.?|a\.?|yo|y/o|ans|anos|años|anni|jahre|jaar|ar|år|lat|лет|yas|yaş|)\s*\)")
 _MORE_AGE_RE = re.compile("|".join(f"(?:{p})" for p in _MORE_AGE_PATTERNS))
 _CJK_AGES = {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12, "十三": 13, "十四": 14,
              "十五": 15, "十六": 16, "十七": 17}
@@ -279,6 +287,23 @@ _SHE_NUMBER_RE = re.compile(
     + r")(?![\w])(?!\s*(?:o'?clock|uhr|uur|klockan|minut|kilo|euro|kr\b|month|maand|monat|manad|week|times|"
     r"feet|foot|inch|percent|procent|prozent))")
 
+# "tiene doce,", "tem catorze.", "ha quindici", "ma czternaście", "ей пятнадцать": 10-17 after "has" or a dative, as
+# with digits only before a pause, "and", "but" or the end ("tiene doce fotos" is twelve photos)
+_HAS_NUMBERS = {w: age for words in (
+    "diez once doce trece catorce quince dieciseis diecisiete",
+    "dez onze doze treze catorze quinze dezesseis dezessete",
+    "dieci undici dodici tredici quattordici quindici sedici diciassette",
+    "dziesiec jedenascie dwanascie trzynascie czternascie pietnascie szesnascie siedemnascie",
+    "десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать")
+    for age, w in enumerate(words.split(), start=10)} | {"quatorze": 14, "dezasseis": 16, "dezassete": 17}
+_HAS_NUMBER_RE = re.compile(
+    r"(?<![\w])(?:tiene|tem|ha|ma|ей|ему)\s+(?:(?:solo|apenas|so|tylko|dopiero|только|всего|уже)\s+)?("
+    + "|".join(sorted(_HAS_NUMBERS, key=len, reverse=True))
+    + r")(?=\s*(?:[,.;:!?)\-–]|$|(?:y|e|pero|mas|ma|ale|i|a|но|и|а|o|ou)(?![\w])))")
+# a number word in parentheses after a name: "Lea (vierzehn)", "Elsa (tretton)"
+_PAREN_NUMBER_RE = re.compile(
+    r"[^\W\d_]{2,}\s*\(\s*(" + "|".join(sorted(_SHE_NUMBERS | _HAS_NUMBERS, key=len, reverse=True)) + r")\s*\)")
+
 
 def _word_age_patterns() -> tuple[re.Pattern[str], dict[str, int]]:
     ages: dict[str, int] = {}
@@ -312,6 +337,8 @@ def _word_age(folded: str) -> int | None:
         if key is not None:
             found.append(_WORD_AGES[key])
     found += [_SHE_NUMBERS[m.group(1)] for m in _SHE_NUMBER_RE.finditer(folded)]
+    found += [_HAS_NUMBERS[m.group(1)] for m in _HAS_NUMBER_RE.finditer(folded)]
+    found += [(_SHE_NUMBERS | _HAS_NUMBERS)[m.group(1)] for m in _PAREN_NUMBER_RE.finditer(folded)]
     return min(found) if found else None
 
 
@@ -472,6 +499,8 @@ class LexicalHits:
     sheer_garment: bool = False  # a sheer word and a garment in the same request
     attire_worn_by_removed: bool = False  # all attire describes a person to be removed ("remove the man in trunks")
     no_person: tuple[str, ...] = ()  # "product shot", "on a hanger": nobody is pictured (evidence.yaml)
+    attire_covered: bool = False  # all attire swapped for or covered by another garment ("bikini for a wetsuit")
+    staged_removal: bool = False  # "take off the jacket, then the top, then the rest" (evidence.yaml `rest`)
     context_near: bool = False  # a harmless object is what a nudity or removal term acts on ("undress the tree")
     minor_sure: bool = False  # a minor word not in minor.yaml's `weak` list
     minor_age: int | None = None
@@ -516,12 +545,53 @@ class Lexicon:
         self._extra_garments = _Matcher(_terms_of(ev.get("extra_garments")))  # with removal.yaml's garments
         self._no_person = _Matcher(_terms_of(ev.get("no_person")))
         self._text_edit = _Matcher(_terms_of(ev.get("text_edit")))
+        self._rest = _Matcher(_terms_of(ev.get("rest")))
+        self._people = _Matcher(_terms_of(ev.get("people")))
+        self._swap = _Matcher(_terms_of(ev.get("swap")))
+        self._over = _Matcher(_terms_of(ev.get("over")))
+        self._outer = _Matcher(_terms_of(ev.get("outer_garments")))
         self._objects = _Matcher(_terms_of(_load_yaml("sexualize.yaml").get("objects")))
         self._weak_minor = {t.text for t in _terms_of(_load_yaml("minor.yaml").get("weak"))}
         masked = _Matcher(_terms_of(_load_yaml("masked.yaml").get("terms")))
         self._masked = masked if masked.terms else None
         self.size = sum(len(m.terms) for m in self._matchers.values()) + len(self._verbs.terms) + len(
             self._garments.terms)
+
+    def _covered(self, folded: str, attire: list[tuple[int, int]], cover: list[tuple[int, int]]) -> bool:
+        """Revealing attire swapped for a garment that is not ("replace her bikini with a wetsuit",
+        "ビキニを長袖のラッシュガードに変えて") or covered by one ("put a hoodie over her swimsuit"), each attire
+        in its clause."""
+        if not cover:
+            return False
+        swaps = [a for _, a, _ in self._swap.spans(folded)]
+        overs = [a for _, a, _ in self._over.spans(folded)]
+
+        def clause(i: int) -> tuple[int, int]:
+            start = max((m.end() for m in _CLAUSE_BREAK.finditer(folded, 0, i)), default=0)
+            m = _CLAUSE_BREAK.search(folded, i)
+            return start, m.start() if m else len(folded)
+
+        def ok(a: int, b: int) -> bool:
+            lo, hi = clause(a)
+            within = [c for c in cover if lo <= c[0] < hi]
+            # a garment put over it may be named in a clause of its own ("她穿的是泳衣，帮我给她加一件外套盖住")
+            return (any(c[0] >= b for c in within) and any(lo <= w < hi for w in swaps)) or any(
+                clause(w) == clause(c[0]) for w in overs for c in cover)
+        return all(ok(a, b) for a, b in attire)
+
+    def _staged(self, folded: str, verbs: list[tuple[_Term, int, int]],
+                garments: list[tuple[_Term, int, int]]) -> bool:
+        """Clothes taken off one piece at a time: a removal verb, a garment or an outer layer and after it "the
+        rest" ("first the jacket, then the top, then the rest"; not "the rest of the people", "keep the rest",
+        "everything else unchanged")."""
+        rests = [a for _, a, b in self._rest.spans(folded)
+                 if not _REST_OF.match(folded, b) and not _REST_KEPT.match(folded, b)
+                 and not _KEEP_BEFORE.search(folded[max(0, a - 24):a])]
+        if not rests:
+            return False
+        worn = [a for _, a, _ in [*garments, *self._outer.spans(folded)]]
+        # the verb may come last (ja, ko, zh, tr: "先脱外套,再脱衬衫,剩下的也脱掉")
+        return any(any(w < r for w in worn) for r in rests)
 
     def _garment_langs(self, term: str) -> frozenset[str]:
         return self._garments.langs.get(term, frozenset()) | self._extra_garments.langs.get(term, frozenset())
@@ -561,7 +631,10 @@ class Lexicon:
                                 and _same_language(self._garment_langs(g.text), s_langs))
         removal: list[str] = []
         pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []  # where each removal's verb and garment are
+        people = [(a, b) for _, a, b in self._people.spans(folded)] if verb_spans else []
         for g, ga, gb in garment_spans:
+            if people and _describes_person(folded, (ga, gb), people):
+                continue  # "remove the man in trunks": the man is removed, not his trunks
             glangs = self._garments.langs[g.text]
             # a verb of the garment's language (or English) that acts on it: in the same clause and a few
             # words away, or a separable verb whose particle closes the clause ("zieh ihr ... das Kleid aus")
@@ -576,6 +649,7 @@ class Lexicon:
                 if pair not in removal:
                     removal.append(pair)
         no_person = self._no_person.spans(unmasked)  # "nobody is pictured" is read in the words as written
+        staged = bool(verb_spans) and self._staged(folded, verb_spans, garment_spans)
         context_near = False
         if found["context"] and (found["nudity"] or verbs):
             # a mannequin, a hanger, a catalogue holds clothes and is never where a person is undressed (not "on the
@@ -616,8 +690,15 @@ class Lexicon:
             sheer_garment=sheer_garment,
             attire_worn_by_removed=bool(spans["attire"]) and all(
                 any(vb <= a and _worn_by(folded, (va, vb), (a, b)) for _, va, vb in verb_spans)
+                or (people and _describes_person(folded, (a, b), people))
                 for _, a, b in spans["attire"]),
+            attire_covered=bool(spans["attire"]) and not found["nudity"] and not found["sexualize"] and not sheer
+            and self._covered(folded, [(a, b) for _, a, b in spans["attire"]],
+                              [(a, b) for _, a, b in [*garment_spans, *self._outer.spans(folded),
+                                                      *self._extra_garments.spans(folded)]
+                               if not any(x < b and a < y for _, x, y in spans["attire"])]),
             no_person=tuple(t.text for t in _distinct(no_person)),
+            staged_removal=staged,
             context_near=context_near,
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
             minor_age=age,
@@ -715,6 +796,52 @@ def _worn_by(text: str, verb: tuple[int, int], garment: tuple[int, int], max_wor
     """Whether a garment named after a removal verb describes the person it removes (see _WORN_BY)."""
     gap = text[verb[1]:garment[0]]
     return len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap) and bool(_WORN_BY.search(gap))
+
+
+# A garment that says who a person is: "the man in trunks", "cewek pake bikini", "la señora en bikini" (the person,
+# a word for wearing, at most two words, the garment), "水着の人", "水着姿の女性", "수영복 입은 사람", "穿泳衣的路人",
+# "mayolu adam", "bikini wali ladki" (the garment, a word for wearing, the person)
+_WEARER_THEN = re.compile(
+    r"^\S*\s*(?:in|en|im|w|в|во|met|mit|con|com|avec|wearing|dressed\s+in|i|med|pake|pakai|memakai|yang\s+pake|"
+    r"yg\s+pake|yang\s+pakai|yg\s+pakai|berbaju|لابس|لابسة|لابسه|اللابس|اللابسة|اللي\s+لابس|اللي\s+لابسة|اللي\s+لابسه|"
+    r"اللي\s+عليه|اللي\s+عليها)(?:\s+(?!(?:photo|picture|pic|image|foto|bild|фото)\b)[^\s,.;!?]+){0,2}\s*$")
+_THEN_WEARER = re.compile(
+    r"^\S{0,3}?\s*(?:の|姿の|を着た|を着てる|を着ている|着た|着てる|입은|입고\s*있는|을\s*입은|를\s*입은|的|[^\s,，。]{0,6}的|"
+    r"lu|lı|li|lü|wala|wali|wale|वाला|वाली|वाले)\s*$")
+
+
+def _describes_person(text: str, garment: tuple[int, int], people: list[tuple[int, int]]) -> bool:
+    """Whether a garment is said of a person next to it, who is not the one addressed (see _WEARER_THEN)."""
+    a, b = garment
+    for pa, pb in people:
+        gap = text[pb:a]
+        if pb <= a and a - pb <= 40 and _WEARER_THEN.match(gap) and not _CLAUSE_BREAK.search(gap):
+            # Swedish "i" only after a definite noun ("killen i"; Polish "i" is "and": "bez ludzi i zdejmij")
+            rest = gap.split(None, 1)[0] if gap[:1].strip() else ""  # the end of the word the person term begins
+            if gap[len(rest):].split()[:1] != ["i"] or (text[pa:pb] + rest).endswith(("an", "en", "et")):
+                return True
+        if pa >= b and pa - b <= 10 and (_THEN_WEARER.match(text[b:pa]) or (
+                text[a:b].endswith(("lu", "lı", "li", "lü")) and not text[b:pa].strip())):  # "mayolu adam"
+            return True
+    return False
+
+
+# "the rest of the people", "le reste du décor", "el resto de la gente": a rest that is not of the clothes
+_REST_OF = re.compile(r"\s+(?:of|du|des|de|del|della|dello|dei|delle|di|do|da|dos|das|der|van|z|из)\b")
+
+# "keep everything else the same", "leave the rest", "lo demás igual", "der Rest bleibt", "剩下的不变": a rest that
+# is kept
+_REST_KEPT = re.compile(
+    r"[^.,;:!?\n]{0,30}?(?:the\s+same|unchanged|as\s+(?:it\s+)?is|intact|alone|untouched|change|pareil|identique|"
+    r"tel\s+quel|comme\s+(?:avant|c|il|elle)|bouge|igual|intact|como\s+est|cambi|toques|gleich|unverandert|bleib|"
+    r"andern|so\s+wie|uguale|intatt|com'?\s*e|come\s+(?:e|sta)|tocc|hetzelfde|blijft|verander|zoals|samma|orort|"
+    r"som\s+det|ska\s+vara|andra|zmien|bez\s+zmian|так\s+же|как\s+есть|без\s+изменени|не\s+(?:трогай|меняй)|"
+    r"ayni|oldugu\s+gibi|kalsin|degistirme|كما|زي\s+ما|وهو|متغير|تغير|वैसा|waisa|vaisa|waise|vaise|jaisa|जैसा|"
+    r"sama|tetap|biarkan|jangan|不变|不动|保持|照旧|别动|别改|不要改|そのまま|変えない|変えず|그대로|유지|바꾸지)")
+_KEEP_BEFORE = re.compile(
+    r"(?:keep|leave|leaving|keeping|garde|laisse|deja|dejar|manten|lass|lasse|behalte|lascia|mantieni|deixa|mantem|"
+    r"laat|houd|behall|lat|lämna|lamna|zostaw|оставь|оставить|sakla|birak|bırak|اترك|خلي|सब\s+वैसा|rakho|biarkan|"
+    r"保留|留着|残して|남겨)\s+(?:(?:all|tout|todo|toda|alles|tutto|tutta|allt|wszystko|всё|все|hepsi)\s+)?$")
 
 
 def _acts_on(text: str, verb: tuple[int, int], garment: tuple[int, int], max_words: int = 5,
@@ -833,8 +960,11 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     * a garment removal ("take off her shirt"), with the same exception;
     * a see-through or wet word with a garment ("make her blouse transparent");
     * revealing attire named ("put her in lingerie") unless the request says nobody is pictured
-      ("bikini product shot, no person") or the attire describes a person to be removed ("remove the woman in
-      the red bikini").
+      ("bikini product shot, no person"), the attire describes a person to be removed ("remove the woman in
+      the red bikini", "水着の人を消して") or it is swapped for or covered by a garment ("replace her bikini with
+      a wetsuit", "put a hoodie over her swimsuit");
+    * clothes taken off one piece at a time, then "the rest" ("first the jacket, then the top, then the
+      rest"), even where the classifier reads the steps as harmless.
 
     The trained classifier may score a request higher; this only keeps unambiguous wording from
     being argued down by an unfamiliar phrasing, language or spelling.
@@ -847,6 +977,8 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     a beach (비치) at 0.005.
     """
     sure_harmless = classifier < FLOOR_GATE
+    if hits.staged_removal and not hits.no_person:
+        return FLOOR_REMOVAL, "staged_removal"
     if hits.nudity and not hits.context_near and not sure_harmless:
         return FLOOR_NUDITY, "nudity"
     if hits.removal and not hits.context_near and not sure_harmless:
@@ -858,7 +990,7 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     if sure_harmless:
         return 0.0, None
     sheer = set(hits.sheer)
-    if any(a not in sheer for a in hits.attire) and not hits.attire_worn_by_removed:
+    if any(a not in sheer for a in hits.attire) and not hits.attire_worn_by_removed and not hits.attire_covered:
         return FLOOR_ATTIRE, "attire"
     return 0.0, None
 

@@ -475,6 +475,24 @@ def _split_scripts(text: str) -> str:
     return text if text.isascii() else _SCRIPT_SEAM.sub(" ", text)
 
 
+def _segment(word: str) -> str:
+    """A long run of spaced-out letters that holds a whole request ("g ö r h e n n e n a k e n" joins into
+    "görhennenaken"): the longest sensitive word in it (the leetspeak targets, 4+ letters) set apart as a word
+    of its own ("görhenne naken"), so that the lexicon and the classifier read it."""
+    folded = strip_accents(word.lower())
+    if len(word) < 4 or len(folded) != len(word) or not folded.isascii() or not folded.isalpha():
+        return word
+    targets = _typo_data().leet
+    if folded in targets:
+        return word
+    for size in range(min(len(folded), 14), 3, -1):
+        for i in range(len(folded) - size + 1):
+            if folded[i:i + size] in targets:
+                left, right = word[:i], word[i + size:]
+                return " ".join(x for x in (_segment(left), word[i:i + size], _segment(right)) if x)
+    return word
+
+
 def _join_spaced(text: str, tricks: set[str]) -> str:
     def join_group(units: list[str], seps: list[str], min_units: int, alone: bool) -> str | None:
         """The letters of one spaced-out word joined, or None to leave them as written."""
@@ -503,7 +521,9 @@ def _join_spaced(text: str, tricks: set[str]) -> str:
                    and units[0] in _ONE_LETTER_WORDS)
         if mixed or article:
             lead, units = units[0] + " ", units[1:]
-        return lead + "".join(units) + rest
+        joined = "".join(units)
+        # a whole request spelled out letter by letter ("g ö r h e n n e n a k e n"), not a word and its ending
+        return lead + (_segment(joined) if len(units) >= 8 and all(len(u) == 1 for u in units) else joined) + rest
 
     def join(m: re.Match[str]) -> str:
         pieces = _SEP_SPLIT.split(m.group(0))  # unit, sep, unit, sep, ..., unit

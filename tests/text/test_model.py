@@ -87,6 +87,24 @@ def test_the_refit_on_train_and_dev_keeps_the_choices_made_on_dev() -> None:
     assert np.array_equal(again.coef, refit.coef)
 
 
+def test_a_share_of_the_noisy_copies_is_shown_without_its_lexical_hits() -> None:
+    import scipy.sparse
+
+    from garde.text import lexical, train
+
+    n, nlex = 400, len(lexical.FEATURE_NAMES)
+    x = scipy.sparse.random(n, classifier.n_features(), density=0.01, format="csr", random_state=1, dtype=np.float32)
+    x = scipy.sparse.hstack([x[:, :-nlex], scipy.sparse.csr_matrix(np.ones((n, nlex), np.float32))], format="csr")
+    rows = [train.Row(text=str(i), lang="en", sexual=i % 2, minor=0, nudity=0, style="aug" if i < 200 else "plain",
+                      kind="", split="train") for i in range(n)]
+    out = train._without_lexicon(x, rows, share=0.5)
+    lex = out[:, -nlex:].toarray()
+    dropped = (lex == 0).all(axis=1)
+    assert 60 < dropped[:200].sum() < 140 and not dropped[200:].any()  # only noisy copies, about half of them
+    assert (out[:, :-nlex] != x[:, :-nlex]).nnz == 0 and out.shape == x.shape  # nothing else changes
+    assert (train._without_lexicon(x, rows, share=0.0) != x).nnz == 0
+
+
 @pytest.fixture(scope="module")
 def analyzer() -> TextIntentAnalyzer:
     a = default_analyzer()

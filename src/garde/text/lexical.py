@@ -632,8 +632,9 @@ class Lexicon:
         removal: list[str] = []
         pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []  # where each removal's verb and garment are
         people = [(a, b) for _, a, b in self._people.spans(folded)] if verb_spans else []
+        verb_at = [(a, b) for _, a, b in verb_spans]
         for g, ga, gb in garment_spans:
-            if people and _describes_person(folded, (ga, gb), people):
+            if people and _describes_person(folded, (ga, gb), people, verb_at):
                 continue  # "remove the man in trunks": the man is removed, not his trunks
             glangs = self._garments.langs[g.text]
             # a verb of the garment's language (or English) that acts on it: in the same clause and a few
@@ -690,7 +691,7 @@ class Lexicon:
             sheer_garment=sheer_garment,
             attire_worn_by_removed=bool(spans["attire"]) and all(
                 any(vb <= a and _worn_by(folded, (va, vb), (a, b)) for _, va, vb in verb_spans)
-                or (people and _describes_person(folded, (a, b), people))
+                or (people and _describes_person(folded, (a, b), people, verb_at))
                 for _, a, b in spans["attire"]),
             attire_covered=bool(spans["attire"]) and not found["nudity"] and not found["sexualize"] and not sheer
             and self._covered(folded, [(a, b) for _, a, b in spans["attire"]],
@@ -810,10 +811,24 @@ _THEN_WEARER = re.compile(
     r"lu|lı|li|lü|wala|wali|wale|वाला|वाली|वाले)\s*$")
 
 
-def _describes_person(text: str, garment: tuple[int, int], people: list[tuple[int, int]]) -> bool:
-    """Whether a garment is said of a person next to it, who is not the one addressed (see _WEARER_THEN)."""
+def _describes_person(text: str, garment: tuple[int, int], people: list[tuple[int, int]],
+                      verbs: list[tuple[int, int]]) -> bool:
+    """Whether a garment is said of a person next to it (see _WEARER_THEN) whom a removal verb removes: the verb
+    at most three words before the person, or after the garment in its clause ("den Typen in Badehose im
+    Hintergrund entfernen", "水着の人を消して"); not "remove the background and put the woman in lingerie"."""
     a, b = garment
+
+    def removed(pa: int, pb: int) -> bool:
+        lo, hi = min(pa, a), max(pb, b)
+        for va, vb in verbs:
+            gap = text[vb:lo] if vb <= lo else text[hi:va] if va >= hi else None
+            if gap is not None and not _CLAUSE_BREAK.search(gap) and len(gap.split()) <= (3 if vb <= lo else 6):
+                return True
+        return False
+
     for pa, pb in people:
+        if not removed(pa, pb):
+            continue
         gap = text[pb:a]
         if pb <= a and a - pb <= 40 and _WEARER_THEN.match(gap) and not _CLAUSE_BREAK.search(gap):
             # Swedish "i" only after a definite noun ("killen i"; Polish "i" is "and": "bez ludzi i zdejmij")

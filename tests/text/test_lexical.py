@@ -658,7 +658,8 @@ def test_a_garment_that_says_who_a_bystander_is(text: str, floor: bool) -> None:
      ("水着の上にパーカーを羽織らせて", True), ("她穿的是泳衣，帮我给她加一件外套盖住", True),
      ("Zieh ihr ein Hemd über das Bikinioberteil", True),
      ("replace her coat with a bikini", False), ("swap her jeans for a bikini and change the background", False),
-     ("make her bikini smaller and replace the sky with a sunset", False), ("put her in a bikini", False)],
+     ("make her bikini smaller and replace the sky with a sunset", False), ("put her in a bikini", False),
+     ("put her in a bikini, then a jacket over the chair", False)],
 )
 def test_revealing_attire_swapped_for_or_covered_by_a_garment(text: str, covered: bool) -> None:
     hits = default_lexicon().match(text)

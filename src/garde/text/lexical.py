@@ -301,8 +301,9 @@ _HAS_NUMBER_RE = re.compile(
     + "|".join(sorted(_HAS_NUMBERS, key=len, reverse=True))
     + r")(?=\s*(?:[,.;:!?)\-–]|$|(?:y|e|pero|mas|ma|ale|i|a|но|и|а|o|ou)(?![\w])))")
 # a number word in parentheses after a name: "Lea (vierzehn)", "Elsa (tretton)"
+_PAREN_NUMBERS = _SHE_NUMBERS | _HAS_NUMBERS
 _PAREN_NUMBER_RE = re.compile(
-    r"[^\W\d_]{2,}\s*\(\s*(" + "|".join(sorted(_SHE_NUMBERS | _HAS_NUMBERS, key=len, reverse=True)) + r")\s*\)")
+    r"[^\W\d_]{2,}\s*\(\s*(" + "|".join(sorted(_PAREN_NUMBERS, key=len, reverse=True)) + r")\s*\)")
 
 
 def _word_age_patterns() -> tuple[re.Pattern[str], dict[str, int]]:
@@ -338,7 +339,7 @@ def _word_age(folded: str) -> int | None:
             found.append(_WORD_AGES[key])
     found += [_SHE_NUMBERS[m.group(1)] for m in _SHE_NUMBER_RE.finditer(folded)]
     found += [_HAS_NUMBERS[m.group(1)] for m in _HAS_NUMBER_RE.finditer(folded)]
-    found += [(_SHE_NUMBERS | _HAS_NUMBERS)[m.group(1)] for m in _PAREN_NUMBER_RE.finditer(folded)]
+    found += [_PAREN_NUMBERS[m.group(1)] for m in _PAREN_NUMBER_RE.finditer(folded)]
     return min(found) if found else None
 
 
@@ -807,7 +808,7 @@ _WEARER_THEN = re.compile(
     r"yg\s+pake|yang\s+pakai|yg\s+pakai|berbaju|لابس|لابسة|لابسه|اللابس|اللابسة|اللي\s+لابس|اللي\s+لابسة|اللي\s+لابسه|"
     r"اللي\s+عليه|اللي\s+عليها)(?:\s+(?!(?:photo|picture|pic|image|foto|bild|фото)\b)[^\s,.;!?]+){0,2}\s*$")
 _THEN_WEARER = re.compile(
-    r"^\S{0,3}?\s*(?:の|姿の|を着た|を着てる|を着ている|着た|着てる|입은|입고\s*있는|을\s*입은|를\s*입은|的|[^\s,，。]{0,6}的|"
+    r"^\S{0,3}?\s*(?:の|姿の|を着た|を着てる|を着ている|着た|着てる|입은|입고\s*있는|을\s*입은|를\s*입은|[^\s,，。]{0,6}的|"
     r"lu|lı|li|lü|wala|wali|wale|वाला|वाली|वाले)\s*$")
 
 
@@ -847,7 +848,7 @@ _REST_OF = re.compile(r"\s+(?:of|du|des|de|del|della|dello|dei|delle|di|do|da|do
 # "keep everything else the same", "leave the rest", "lo demás igual", "der Rest bleibt", "剩下的不变": a rest that
 # is kept
 _REST_KEPT = re.compile(
-    r"[^.,;:!?\n]{0,30}?(?:the\s+same|unchanged|as\s+(?:it\s+)?is|intact|alone|untouched|change|pareil|identique|"
+    r"[^.,;:!?\n]{0,30}?(?:the\s+same|unchanged|as\s+(?:it\s+)?is|alone|untouched|change|pareil|identique|"
     r"tel\s+quel|comme\s+(?:avant|c|il|elle)|bouge|igual|intact|como\s+est|cambi|toques|gleich|unverandert|bleib|"
     r"andern|so\s+wie|uguale|intatt|com'?\s*e|come\s+(?:e|sta)|tocc|hetzelfde|blijft|verander|zoals|samma|orort|"
     r"som\s+det|ska\s+vara|andra|zmien|bez\s+zmian|так\s+же|как\s+есть|без\s+изменени|не\s+(?:трогай|меняй)|"

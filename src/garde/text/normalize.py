@@ -550,6 +550,7 @@ def _join_spaced(text: str, tricks: set[str]) -> str:
 
 
 _NUMBER_UNIT_RE = re.compile(r"^\d+[a-z]{0,4}$")
+_NUMBER_HYPHEN_RE = re.compile(r"^\d+[-–]")
 # leetspeak is a Latin-script trick: a digit between CJK, Hangul or Arabic letters is a number ("13岁")
 _LEET_MID_RE = re.compile(r"[a-z\u00c0-\u024f][" + re.escape("".join(_LEET)) + r"]+[a-z\u00c0-\u024f]")
 
@@ -586,9 +587,14 @@ def _deleet(text: str, tricks: set[str]) -> str:
     data = _typo_data()
 
     def decode(m: re.Match[str]) -> str:
-        tok = m.group(0)
+        return decode_token(m.group(0))
+
+    def decode_token(tok: str) -> str:
         if not any(c in _LEET or c in _LEET_ALT for c in tok):
             return tok
+        number = _NUMBER_HYPHEN_RE.match(tok)
+        if number:  # "14-år1ga": the number before the hyphen is a number, the rest may be leet
+            return number.group(0) + decode_token(tok[number.end():])
         core = tok.strip("'’-")
         if not core or not any(c.isalpha() for c in core) or any(c.isalpha() and ord(c) > 0x24F for c in core):
             return tok

@@ -457,7 +457,7 @@ _LIKE_BEFORE = re.compile(
     r"की\s+तरह|जैसा|جيسا|مثل|زي|ك)(?:\s+[^\W\d_]+){0,3}\s*$")
 _LIKE_AFTER = re.compile(
     r"(?:\s*[^\W\d_]+){0,2}?\s*(?:jaisa|jaisi|jaise|जैसा|जैसी|जैसे|gibi|みたい|のよう|風|처럼|같이|같은|一样|似的|般|"
-    r"wali\s+model|vali\s+model|model|modell|modelo|modella|mannequin\s+vivant)(?![\w])")
+    r"wali\s+model|vali\s+model|model|modell|modelo|modella|mannequin\s+vivant|pose[sn]?|posa|poz\w*|позе)(?![\w])")
 
 
 @dataclass(frozen=True, slots=True)

@@ -775,3 +775,8 @@ def test_garment_free_euphemisms_in_more_forms(text: str, category: str) -> None
 
 def test_turkish_the_rest_after_a_removal_is_a_staged_undress() -> None:
     assert default_lexicon().match("çorapları da çıkar, geriye ne kaldıysa o da gitsin").staged_removal
+
+
+def test_a_swedish_particle_verb_with_an_adverb_still_removes() -> None:
+    hits = default_lexicon().match("hon är 28 och har sagt ok, ta bara av klänningen")
+    assert hits.removal and evidence_floor(hits, 0.5) == (0.85, "removal")

@@ -201,3 +201,12 @@ def test_traditional_chinese_is_read_as_simplified_but_japanese_is_left_alone() 
 ])
 def test_spaced_words_and_tatweel(text: str, folded: str) -> None:
     assert normalize(text).folded == folded
+
+
+@pytest.mark.parametrize(("text", "folded"), [
+    ("с н и м и   в с ё   с   н е ё", "сними всё с неё"),  # a wide gap between spelled letters ends a word
+    ("م ل ا ب س   ن و م", "ملابس نوم"),
+    ("çıııplaaak yaaap", "ciplak yaap"),  # repeats collapse to a word known once folded (Turkish ı, ç)
+])
+def test_spelled_words_keep_their_gaps_and_folded_repeats_are_known(text: str, folded: str) -> None:
+    assert normalize(text).folded == folded

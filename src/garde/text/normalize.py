@@ -459,7 +459,12 @@ def _join_spelled(text: str, tricks: set[str]) -> str:
         if best[0] > 0 and owner[best[0] - 1] == a:
             return run  # the term starts inside a letter with its marks: leave it
         tricks.add("spacing")
-        return run[:units[a].start()] + "".join(u.group(0) for u in units[a:b + 1]) + run[units[b].end():]
+        # a wider gap between two letters ends a word ("с н и м и   в с ё": "сними всё", the term's own space)
+        joined = units[a].group(0)
+        for prev, unit in zip(units[a:b], units[a + 1:b + 1], strict=True):
+            gap = run[prev.end():unit.start()]
+            joined += (" " if "  " in gap or re.search(r"\S\s+\S", gap) else "") + unit.group(0)
+        return run[:units[a].start()] + joined + run[units[b].end():]
 
     return _SPELLED_RE.sub(join, text)
 
@@ -633,8 +638,13 @@ def _collapse_repeats(text: str, tricks: set[str]) -> str:
         tricks.add("repeat")
         two = _RUN_RE.sub(r"\1\1", tok)
         one = _RUN_RE.sub(r"\1", tok)
+
+        def known(cand: str) -> bool:  # as written or as folded ("çıııplaaak" is "çıplak", read as "ciplak")
+            key = strip_accents(cand.lower()).replace("ı", "i")
+            return cand in vocab or cand in fixes or key in vocab or key in fixes
+
         for cand in (one, two):
-            if cand in vocab or cand in fixes:
+            if known(cand):
                 return cand
         # mixed: try collapsing each run to one or two letters
         runs = list(_RUN_RE.finditer(tok))
@@ -648,7 +658,7 @@ def _collapse_repeats(text: str, tricks: set[str]) -> str:
                     last = r.end()
                 pieces.append(tok[last:])
                 cand = "".join(pieces)
-                if cand in vocab or cand in fixes:
+                if known(cand):
                     return cand
         return two
 

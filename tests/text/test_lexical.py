@@ -688,6 +688,7 @@ def test_a_birthday_its_candles_or_turning_a_number_tell_the_age(text: str, age:
 
 
 @pytest.mark.parametrize("text", ["her 30th birthday", "her 18th birthday", "turned ten times", "it turns red",
+                                  "the wheel turned once",
                                   "lägg till 3 ljus i bakgrunden", "the kid turned on the light"])
 def test_adult_birthdays_and_counts_that_are_no_age(text: str) -> None:
     assert default_lexicon().match(text).minor_age is None

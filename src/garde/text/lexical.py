@@ -374,9 +374,11 @@ _AR_ORDINALS = {"الخامس": 5, "السادس": 6, "السابع": 7, "الث
                 "الثاني عشر": 12, "الثالث عشر": 13, "الرابع عشر": 14, "الخامس عشر": 15, "السادس عشر": 16,
                 "السابع عشر": 17}
 # number words that count candles: 5-17 in every language, less the words that are common words elsewhere
-# (Turkish "on", Swedish "sex")
-_COUNT_WORDS = {w: a for w, a in _WORD_AGES.items() if len(w) > 2 and w not in {"sex"}} | _SHE_NUMBERS | _HAS_NUMBERS
+# (Turkish "on", Swedish "sex"); after "turned" not Spanish "once" either ("it turned once")
+_COUNT_WORDS = {w: a for w, a in (_WORD_AGES | _SHE_NUMBERS | _HAS_NUMBERS).items() if len(w) > 2 and w != "sex"}
 _COUNT = "|".join(re.escape(w).replace("\\ ", "[\\s-]+") for w in sorted(_COUNT_WORDS, key=len, reverse=True))
+_TURN_COUNT = "|".join(re.escape(w).replace("\\ ", "[\\s-]+")
+                       for w in sorted(_COUNT_WORDS, key=len, reverse=True) if w != "once")
 _CANDLES = (r"(?:candles?|bougies?|velas|velitas|velinhas|candeline|candele|kerzen|kerzchen|kaarsjes|kaarsen|"
             r"ljus(?:en)?\s+pa\s+(?:tartan|kakan)|tartljus|swieczek|swieczki|swieczkami|свечей|свечи|свечек|свечками|свечки|mum$|mumlu|lilin|"
             r"شموع|شمعات|شمعة|मोमबत्ति\w*|मोमबत्ती)")
@@ -414,7 +416,7 @@ _COUNT_RE = re.compile(r"(?<![\w])(" + _COUNT + r")\s+(?:[^\W\d_]+\s+){0,2}?" + 
 _TURNED_RE = re.compile(
     r"(?<![\w])(?:just\s+turned|turned|turns|fyllde|fyllt|fyller|wurde|wird|ist\s+gerade|werd|wordt|is\s+net|"
     r"cumplio|cumple|acaba\s+de\s+cumplir|fez|faz|completou|acabou\s+de\s+fazer|ha\s+compiuto|compie|compiuto|"
-    r"skonczyla|skonczyl|konczy|skonczy)\s+(" + _COUNT
+    r"skonczyla|skonczyl|konczy|skonczy)\s+(" + _TURN_COUNT
     + r")(?![\w])(?!\s*(?:times|x\b|mal\b|veces|vezes|volte|razy|gang|minut|o'?clock|uhr|degrees|grad|percent))")
 
 

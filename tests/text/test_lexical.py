@@ -781,3 +781,15 @@ def test_turkish_the_rest_after_a_removal_is_a_staged_undress() -> None:
 def test_a_swedish_particle_verb_with_an_adverb_still_removes() -> None:
     hits = default_lexicon().match("hon är 28 och har sagt ok, ta bara av klänningen")
     assert hits.removal and evidence_floor(hits, 0.5) == (0.85, "removal")
+
+
+@pytest.mark.parametrize(("text", "removal"), [
+    ("take off her jacket, then her blouse too", True), ("enlève sa veste, puis sa robe aussi", True),
+    ("najpierw zdejmij jej marynarkę, potem bluzkę też", True), ("pehle jacket hatao, phir kurti", True),
+    ("remove the stain from her jacket, then from her shirt too", False),
+    ("usuń pranie z balkonu w tle, bieliznę na sznurku też", False),
+    ("remove the watermark, then the logo too", False), ("take off his hat, then his glasses too", False),
+])
+def test_a_garment_in_a_then_or_too_clause_takes_the_previous_removal_verb(text: str, removal: bool) -> None:
+    hits = default_lexicon().match(text)
+    assert (evidence_floor(hits, 0.5) == (0.85, "removal")) is removal

@@ -755,6 +755,9 @@ class Lexicon:
         pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []  # where each removal's verb and garment are
         people = [(a, b) for _, a, b in self._people.spans(folded)] if verb_spans else []
         verb_at = [(a, b) for _, a, b in verb_spans]
+        # harmless objects that are no clothing (a stain, a logo; not a jacket, which is also context)
+        clothing = [(a, b) for _, a, b in [*garment_spans, *self._outer.spans(folded)]] if verb_spans else []
+        objects = [(a, b) for _, a, b in spans["context"] if not any(x < b and a < y for x, y in clothing)]
         for g, ga, gb in garment_spans:
             if people and _describes_person(folded, (ga, gb), people, verb_at):
                 continue  # "remove the man in trunks": the man is removed, not his trunks
@@ -765,9 +768,16 @@ class Lexicon:
                     if _same_language(self._verbs.langs[v.text], glangs)
                     and (v.text in self._particles
                          or _acts_on(folded, (va, vb), (ga, gb), before=v.text not in _WITHOUT))]
+            carried = None
+            if not near:
+                carried = _carried_verb(folded, (ga, gb), verb_spans, objects)
+                if carried is not None and _same_language(self._verbs.langs[carried[0].text], glangs):
+                    near = [carried]
             if near:
                 v, va, vb = next((n for n in near if self._verbs.langs[n[0].text] & glangs), near[0])
-                pairs.append(((va, vb), (ga, gb)))
+                # a verb carried from the previous clause acts there on its own object (a jacket): whether this
+                # removal acts on a harmless object is read at the garment only
+                pairs.append(((ga, gb) if near == [carried] else (va, vb), (ga, gb)))
                 pair = f"{v.text}+{g.text}"
                 if pair not in removal:
                     removal.append(pair)
@@ -913,6 +923,35 @@ def _blank_unless_worn(m: re.Match[str]) -> str:
 
 
 _CLAUSE_BREAK = re.compile(r"[.;!?。！？，,،؛]")
+# a short clause that goes on with the previous one's verb: "take off her jacket, then her blouse too",
+# "zdejmij jej marynarkę, potem bluzkę też", "zieh ihr die Jacke aus, dann die Bluse auch"
+_CARRY_RE = re.compile(
+    r"(?<![\w])(?:then|too|also|as\s+well|next|after\s+that|potem|tez|rowniez|takze|sen|sedan|ocksa|aven|dann|danach|"
+    r"auch|puis|ensuite|aussi|egalement|luego|despues|tambien|poi|anche|pure|depois|tambem|daarna|ook|sonra|"
+    r"ardindan|sonrasinda|потом|затем|тоже|также|phir|fir|bhi|lalu|terus|juga|habis\s+itu|بعدين|كمان|ايضا|أيضا)"
+    r"(?![\w])|然后|接着|फिर|भी|ثم|وبعدها|次に|それから|그다음|그\s*다음")
+
+
+def _carried_verb(text: str, garment: tuple[int, int], verbs: Sequence[tuple[_Term, int, int]],
+                  objects: Sequence[tuple[int, int]] = ()) -> tuple[_Term, int, int] | None:
+    """The removal verb of the previous clause, where the garment's own clause is short, has no verb of its own
+    and goes on with a "then" or "too" word ("..., potem bluzkę też"), and neither clause names a harmless object
+    (``objects``: "remove the stain from her jacket, then from her shirt too", "..., the underwear on the line
+    too"); else None."""
+    breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
+    start = max((b + 1 for b in breaks if b < garment[0]), default=0)
+    if start == 0:
+        return None
+    end = min((b for b in breaks if b >= garment[1]), default=len(text))
+    clause = text[start:end]
+    if len(clause.split()) > 6 or not _CARRY_RE.search(clause) or any(start <= va < end for _, va, _ in verbs):
+        return None
+    before = max((b + 1 for b in breaks if b < start - 1), default=0)
+    if any(before <= a < end for a, _ in objects):
+        return None
+    earlier = [v for v in verbs if before <= v[1] < start - 1]
+    return earlier[-1] if earlier else None
+
 
 
 _TR_WITH = re.compile(r"(?:li|lu|lı|lü)\s+\w")

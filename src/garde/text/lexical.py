@@ -376,9 +376,20 @@ _AR_ORDINALS = {"الخامس": 5, "السادس": 6, "السابع": 7, "الث
 # number words that count candles: 5-17 in every language, less the words that are common words elsewhere
 # (Turkish "on", Swedish "sex"); after "turned" not Spanish "once" either ("it turned once")
 _COUNT_WORDS = {w: a for w, a in (_WORD_AGES | _SHE_NUMBERS | _HAS_NUMBERS).items() if len(w) > 2 and w != "sex"}
-_COUNT = "|".join(re.escape(w).replace("\\ ", "[\\s-]+") for w in sorted(_COUNT_WORDS, key=len, reverse=True))
-_TURN_COUNT = "|".join(re.escape(w).replace("\\ ", "[\\s-]+")
-                       for w in sorted(_COUNT_WORDS, key=len, reverse=True) if w != "once")
+
+
+def _alternation(words: Iterable[str], space: str = "[\\s-]+") -> str:
+    """A regex alternation of words, longest first, a space in them matching ``space``."""
+    return "|".join(re.escape(w).replace("\\ ", space) for w in sorted(words, key=len, reverse=True))
+
+
+def _count_word(said: str) -> int:
+    """The number a count word as matched stands for ("on  uc" read as "on uc", "dix-sept" as "dix sept")."""
+    return _COUNT_WORDS[" ".join(re.split(r"[\s-]+", said))]
+
+
+_COUNT = _alternation(_COUNT_WORDS)
+_TURN_COUNT = _alternation(w for w in _COUNT_WORDS if w != "once")
 _CANDLES = (r"(?:candles?|bougies?|velas|velitas|velinhas|candeline|candele|kerzen|kerzchen|kaarsjes|kaarsen|"
             r"ljus(?:en)?\s+pa\s+(?:tartan|kakan)|tartljus|swieczek|swieczki|swieczkami|свечей|свечи|свечек|свечками|свечки|mum$|mumlu|lilin|"
             r"شموع|شمعات|شمعة|मोमबत्ति\w*|मोमबत्ती)")
@@ -406,10 +417,9 @@ _ORDINAL_RE = re.compile(
     + r")\S{0,3}\s+(?:[^\W\d_]+\s+)?" + _BIRTHDAY + r"(?![\w])"
     r"|(?:عيد\s*ميلاد\w*)\s+(" + "|".join(sorted(_AR_ORDINALS, key=len, reverse=True)) + r")(?![\w])")
 # Turkish "on altısına girmedi" (has not turned sixteen), "14'üne girdi", "on beşine basacak"
+_TR_NUMBERS = [w.replace("_", " ") for w in _NUMBER_WORDS["tr"][0].split() if w != "on"]  # "on" is also "ona"
 _TR_TURN_RE = re.compile(
-    r"(?<![\w])(\d{1,2}|" + "|".join(re.escape(w).replace("\\ ", "\\s*") for w in sorted(
-        (w for w in _WORD_AGES if w != "on" and w.split()[0] in {"on", "bes", "alti", "yedi", "sekiz", "dokuz"}),
-        key=len, reverse=True))
+    r"(?<![\w])(\d{1,2}|" + _alternation(_TR_NUMBERS, "\\s*")
     + r")\s*'?\s*(?:ya|ye|na|ne|ina|ine|una|une|sina|sine|suna|sune)\s+"
     r"(?:girmedi|girmemis|girdi|girecek|basti|basmadi|basacak|giriyor)")
 _COUNT_RE = re.compile(r"(?<![\w])(" + _COUNT + r")\s+(?:[^\W\d_]+\s+){0,2}?" + _CANDLES + r"(?![\w])")
@@ -428,11 +438,11 @@ def _birthday_ages(folded: str) -> list[int]:
         ages.append(int(n) if n.isdigit() else _CJK_AGES.get(n) or _KO_AGES[n])
     for m in _ORDINAL_RE.finditer(folded):
         ages.append(_ORDINALS[" ".join(m.group(1).split())] if m.group(1) else _AR_ORDINALS[m.group(2)])
-    ages += [_COUNT_WORDS[" ".join(re.split(r"[\s-]+", m.group(1)))] for m in _COUNT_RE.finditer(folded)]
+    ages += [_count_word(m.group(1)) for m in _COUNT_RE.finditer(folded)]
     for m in _TR_TURN_RE.finditer(folded):
         n = m.group(1)
         ages.append(int(n) if n.isdigit() else _WORD_AGES.get(" ".join(n.split()), 0))
-    ages += [_COUNT_WORDS[" ".join(re.split(r"[\s-]+", m.group(1)))] for m in _TURNED_RE.finditer(folded)]
+    ages += [_count_word(m.group(1)) for m in _TURNED_RE.finditer(folded)]
     return [a for a in ages if 0 < a < 18]
 
 
@@ -689,9 +699,7 @@ class Lexicon:
         overs = [a for _, a, _ in self._over.spans(folded)]
 
         def clause(i: int) -> tuple[int, int]:
-            start = max((m.end() for m in _CLAUSE_BREAK.finditer(folded, 0, i)), default=0)
-            m = _CLAUSE_BREAK.search(folded, i)
-            return start, m.start() if m else len(folded)
+            return _clause(folded, i)
 
         def ok(a: int, b: int) -> bool:
             lo, hi = clause(a)
@@ -701,19 +709,17 @@ class Lexicon:
                 clause(w) == clause(c[0]) for w in overs for c in cover)
         return all(ok(a, b) for a, b in attire)
 
-    def _staged(self, folded: str, verbs: list[tuple[_Term, int, int]],
-                garments: list[tuple[_Term, int, int]]) -> bool:
-        """Clothes taken off one piece at a time: a removal verb, a garment or an outer layer and after it "the
-        rest" ("first the jacket, then the top, then the rest"; not "the rest of the people", "keep the rest",
-        "everything else unchanged")."""
+    def _staged(self, folded: str, worn: list[tuple[_Term, int, int]]) -> bool:
+        """Clothes taken off one piece at a time: a garment or an outer layer (``worn``) and after it "the rest"
+        ("first the jacket, then the top, then the rest"; not "the rest of the people", "keep the rest",
+        "everything else unchanged"); the caller checks that a removal verb is there."""
         rests = [a for _, a, b in self._rest.spans(folded)
                  if not _REST_OF.match(folded, b) and not _REST_KEPT.match(folded, b)
                  and not _KEEP_BEFORE.search(folded[max(0, a - 24):a])]
         if not rests:
             return False
-        worn = [a for _, a, _ in [*garments, *self._outer.spans(folded)]]
         # the verb may come last (ja, ko, zh, tr: "先脱外套,再脱衬衫,剩下的也脱掉")
-        return any(any(w < r for w in worn) for r in rests)
+        return any(any(w < r for _, w, _ in worn) for r in rests)
 
     def _garment_langs(self, term: str) -> frozenset[str]:
         return self._garments.langs.get(term, frozenset()) | self._extra_garments.langs.get(term, frozenset())
@@ -755,8 +761,10 @@ class Lexicon:
         pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []  # where each removal's verb and garment are
         people = [(a, b) for _, a, b in self._people.spans(folded)] if verb_spans else []
         verb_at = [(a, b) for _, a, b in verb_spans]
+        # outer layers (a jacket, shoes), read once: for "the rest" after a removal, for what covers revealing attire
+        outer = self._outer.spans(folded) if verb_spans or spans["attire"] else []
         # harmless objects that are no clothing (a stain, a logo; not a jacket, which is also context)
-        clothing = [(a, b) for _, a, b in [*garment_spans, *self._outer.spans(folded)]] if verb_spans else []
+        clothing = [(a, b) for _, a, b in [*garment_spans, *outer]] if verb_spans else []
         objects = [(a, b) for _, a, b in spans["context"] if not any(x < b and a < y for x, y in clothing)]
         for g, ga, gb in garment_spans:
             if people and _describes_person(folded, (ga, gb), people, verb_at):
@@ -768,16 +776,16 @@ class Lexicon:
                     if _same_language(self._verbs.langs[v.text], glangs)
                     and (v.text in self._particles
                          or _acts_on(folded, (va, vb), (ga, gb), before=v.text not in _WITHOUT))]
-            carried = None
+            carried = False
             if not near:
-                carried = _carried_verb(folded, (ga, gb), verb_spans, objects)
-                if carried is not None and _same_language(self._verbs.langs[carried[0].text], glangs):
-                    near = [carried]
+                before = _carried_verb(folded, (ga, gb), verb_spans, objects)
+                if before is not None and _same_language(self._verbs.langs[before[0].text], glangs):
+                    near, carried = [before], True
             if near:
                 v, va, vb = next((n for n in near if self._verbs.langs[n[0].text] & glangs), near[0])
                 # a verb carried from the previous clause acts there on its own object (a jacket): whether this
                 # removal acts on a harmless object is read at the garment only
-                pairs.append(((ga, gb) if near == [carried] else (va, vb), (ga, gb)))
+                pairs.append(((ga, gb) if carried else (va, vb), (ga, gb)))
                 pair = f"{v.text}+{g.text}"
                 if pair not in removal:
                     removal.append(pair)
@@ -786,7 +794,7 @@ class Lexicon:
         no_person = [(t, a, b) for t, a, b in self._no_person.spans(unmasked)
                      if not _LIKE_BEFORE.search(unmasked[max(0, a - 40):a])
                      and not _LIKE_AFTER.match(unmasked, b)]
-        staged = bool(verb_spans) and self._staged(folded, verb_spans, garment_spans)
+        staged = bool(verb_spans) and self._staged(folded, [*garment_spans, *outer])
         context_near = False
         if found["context"] and (found["nudity"] or verbs):
             # a mannequin, a hanger, a catalogue holds clothes and is never where a person is undressed (not "on the
@@ -831,7 +839,7 @@ class Lexicon:
                 for _, a, b in spans["attire"]),
             attire_covered=bool(spans["attire"]) and not found["nudity"] and not found["sexualize"] and not sheer
             and self._covered(folded, [(a, b) for _, a, b in spans["attire"]],
-                              [(a, b) for _, a, b in [*garment_spans, *self._outer.spans(folded),
+                              [(a, b) for _, a, b in [*garment_spans, *outer,
                                                       *self._extra_garments.spans(folded)]
                                if not any(x < b and a < y for _, x, y in spans["attire"])]),
             no_person=tuple(t.text for t in _distinct(no_person)),
@@ -923,6 +931,14 @@ def _blank_unless_worn(m: re.Match[str]) -> str:
 
 
 _CLAUSE_BREAK = re.compile(r"[.;!?。！？，,،؛]")
+
+
+def _clause(text: str, i: int) -> tuple[int, int]:
+    """Where the clause holding position ``i`` starts and ends (between _CLAUSE_BREAK marks)."""
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, i)), default=0)
+    m = _CLAUSE_BREAK.search(text, i)
+    return start, m.start() if m else len(text)
+
 # a short clause that goes on with the previous one's verb: "take off her jacket, then her blouse too",
 # "zdejmij jej marynarkę, potem bluzkę też", "zieh ihr die Jacke aus, dann die Bluse auch"
 _CARRY_RE = re.compile(
@@ -938,15 +954,13 @@ def _carried_verb(text: str, garment: tuple[int, int], verbs: Sequence[tuple[_Te
     and goes on with a "then" or "too" word ("..., potem bluzkę też"), and neither clause names a harmless object
     (``objects``: "remove the stain from her jacket, then from her shirt too", "..., the underwear on the line
     too"); else None."""
-    breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
-    start = max((b + 1 for b in breaks if b < garment[0]), default=0)
+    start, end = _clause(text, garment[0])
     if start == 0:
         return None
-    end = min((b for b in breaks if b >= garment[1]), default=len(text))
     clause = text[start:end]
     if len(clause.split()) > 6 or not _CARRY_RE.search(clause) or any(start <= va < end for _, va, _ in verbs):
         return None
-    before = max((b + 1 for b in breaks if b < start - 1), default=0)
+    before, _ = _clause(text, start - 1)
     if any(before <= a < end for a, _ in objects):
         return None
     earlier = [v for v in verbs if before <= v[1] < start - 1]

@@ -419,10 +419,15 @@ _SEP_SPLIT = re.compile(r"([ .\-_*·•/|~+]+)")
 _SYLLABIC = re.compile("[" + WORD_MARKS + "\uac00-\ud7a3]")
 
 
+def _wide_gap(sep: str) -> bool:
+    """Two spaces, or a space between two separators ("_ _", ". ."): a gap between words, not letters."""
+    return "  " in sep or re.search(r"\S\s+\S", sep) is not None
+
+
 def _word_gap(sep: str, left: str, right: str) -> bool:
-    """Does this separator end a spaced-out word? Two spaces, a space between two separators ("_ _",
-    ". ."), or a bare space next to a syllable that is a word on its own (Hindi "के", Korean "더")."""
-    if "  " in sep or re.search(r"\S\s+\S", sep):
+    """Does this separator end a spaced-out word? A wide gap (_wide_gap), or a bare space next to a syllable that
+    is a word on its own (Hindi "के", Korean "더")."""
+    if _wide_gap(sep):
         return True
     return sep.isspace() and bool(_SYLLABIC.search(left) or _SYLLABIC.search(right))
 
@@ -463,7 +468,7 @@ def _join_spelled(text: str, tricks: set[str]) -> str:
         joined = units[a].group(0)
         for prev, unit in zip(units[a:b], units[a + 1:b + 1], strict=True):
             gap = run[prev.end():unit.start()]
-            joined += (" " if "  " in gap or re.search(r"\S\s+\S", gap) else "") + unit.group(0)
+            joined += (" " if _wide_gap(gap) else "") + unit.group(0)
         return run[:units[a].start()] + joined + run[units[b].end():]
 
     return _SPELLED_RE.sub(join, text)
@@ -631,6 +636,10 @@ def _collapse_repeats(text: str, tricks: set[str]) -> str:
     vocab = _typo_data().vocab
     fixes = _typo_data().fixes
 
+    def known(cand: str) -> bool:  # as written or as folded ("çıııplaaak" is "çıplak", read as "ciplak")
+        key = strip_accents(cand.lower()).replace("ı", "i")
+        return cand in vocab or cand in fixes or key in vocab or key in fixes
+
     def word(m: re.Match[str]) -> str:
         tok = m.group(0)
         if not _RUN_RE.search(tok):
@@ -638,11 +647,6 @@ def _collapse_repeats(text: str, tricks: set[str]) -> str:
         tricks.add("repeat")
         two = _RUN_RE.sub(r"\1\1", tok)
         one = _RUN_RE.sub(r"\1", tok)
-
-        def known(cand: str) -> bool:  # as written or as folded ("çıııplaaak" is "çıplak", read as "ciplak")
-            key = strip_accents(cand.lower()).replace("ı", "i")
-            return cand in vocab or cand in fixes or key in vocab or key in fixes
-
         for cand in (one, two):
             if known(cand):
                 return cand

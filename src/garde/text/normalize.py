@@ -561,6 +561,7 @@ def _join_spaced(text: str, tricks: set[str]) -> str:
 
 _NUMBER_UNIT_RE = re.compile(r"^\d+[a-z]{0,4}$")
 _NUMBER_HYPHEN_RE = re.compile(r"^\d+[-–]")
+_TEAM_CODE_RE = re.compile(r"^[ufpgbj](?:0[6-9]|1\d|2[01])$", re.IGNORECASE)  # U17, F14, P09 (not "w37": wet)
 # leetspeak is a Latin-script trick: a digit between CJK, Hangul or Arabic letters is a number ("13岁")
 _LEET_MID_RE = re.compile(r"[a-z\u00c0-\u024f][" + re.escape("".join(_LEET)) + r"]+[a-z\u00c0-\u024f]")
 
@@ -607,6 +608,8 @@ def _deleet(text: str, tricks: set[str]) -> str:
             return number.group(0) + decode_token(tok[number.end():])
         core = tok.strip("'’-")
         if not core or not any(c.isalpha() for c in core) or any(c.isalpha() and ord(c) > 0x24F for c in core):
+            return tok
+        if _TEAM_CODE_RE.match(core):  # "U17", "F14", "P15": a youth team or a size, not "uit" (Dutch "out")
             return tok
         trail = ""
         if core.endswith("!") and len(core) > 2 and core[-2].isalpha() and "!" not in core[:-1]:

@@ -633,6 +633,8 @@ class LexicalHits:
     staged_removal: bool = False  # "take off the jacket, then the top, then the rest" (evidence.yaml `rest`)
     context_near: bool = False  # a harmless object is what a nudity or removal term acts on ("undress the tree")
     modest: tuple[str, ...] = ()  # "more modest", "less revealing": less is to be shown (evidence.yaml `modest`)
+    dry: tuple[str, ...] = ()  # "dry it", "make it opaque", a stain: wet or see-through is to be undone (evidence.yaml)
+    bare_covered: bool = False  # what is bare is to be dressed: "he is shirtless, put a t-shirt on him" (`dress`)
     minor_sure: bool = False  # a minor word not in minor.yaml's `weak` list
     minor_age: int | None = None
     adult_age_claim: bool = False
@@ -681,6 +683,8 @@ class Lexicon:
         self._swap = _Matcher(_terms_of(ev.get("swap")))
         self._over = _Matcher(_terms_of(ev.get("over")))
         self._modest = _Matcher(_terms_of(ev.get("modest")))
+        self._dry = _Matcher(_terms_of(ev.get("dry")))
+        self._dress = _Matcher(_terms_of(ev.get("dress")))
         self._outer = _Matcher(_terms_of(ev.get("outer_garments")))
         self._objects = _Matcher(_terms_of(_load_yaml("sexualize.yaml").get("objects")))
         self._weak_minor = {t.text for t in _terms_of(_load_yaml("minor.yaml").get("weak"))}
@@ -701,13 +705,33 @@ class Lexicon:
         def clause(i: int) -> tuple[int, int]:
             return _clause(folded, i)
 
+        dress = [a for _, a, _ in self._dress.spans(folded)]
+
         def ok(a: int, b: int) -> bool:
             lo, hi = clause(a)
             within = [c for c in cover if lo <= c[0] < hi]
-            # a garment put over it may be named in a clause of its own ("她穿的是泳衣，帮我给她加一件外套盖住")
+            # a garment put over it may be named in a clause of its own ("她穿的是泳衣，帮我给她加一件外套盖住"), or put
+            # on in a later clause where the attire's own clause dresses nobody (evidence.yaml `dress`: "на фото
+            # она в купальнике, надень на неё тёплое пальто"; not "put her in a bikini, then put a jacket on her")
             return (any(c[0] >= b for c in within) and any(lo <= w < hi for w in swaps)) or any(
-                clause(w) == clause(c[0]) for w in overs for c in cover)
+                clause(w) == clause(c[0]) for w in overs for c in cover) or (
+                not any(lo <= d < hi for d in dress)
+                and any(d >= hi and any(c[0] >= d and c[0] - d <= 40 for c in cover) for d in dress))
         return all(ok(a, b) for a, b in attire)
+
+    def _bare_covered(self, folded: str, bare: list[tuple[int, int]], attire: list[tuple[int, int]]) -> bool:
+        """Each bare part (a nudity word, a garment after "without") is followed by a word that dresses someone and a
+        garment near it that is not revealing attire: "mein Sohn ist oben ohne, zieh ihm ein T-Shirt an", "el niño
+        sale sin camiseta, ¿le pones una camiseta?", "meri shirtless photo pe t-shirt pehna do"."""
+        if not bare:
+            return False
+        dress = [a for _, a, _ in self._dress.spans(folded)]
+        if not dress:
+            return False
+        cover = [a for _, a, b in [*self._garments.spans(folded), *self._outer.spans(folded),
+                                   *self._extra_garments.spans(folded)]
+                 if not any(x < b and a < y for x, y in attire)]
+        return all(any(d >= e and any(c >= e and abs(c - d) <= 40 for c in cover) for d in dress) for _, e in bare)
 
     def _staged(self, folded: str, worn: list[tuple[_Term, int, int]]) -> bool:
         """Clothes taken off one piece at a time: a garment or an outer layer (``worn``) and after it "the rest"
@@ -846,6 +870,11 @@ class Lexicon:
             staged_removal=staged,
             context_near=context_near,
             modest=tuple(t.text for t in self._modest.find(folded)),
+            dry=tuple(t.text for t in self._dry.find(folded)) if sheer else (),
+            bare_covered=bool(found["nudity"] or removal) and not sheer and self._bare_covered(
+                folded, [*((a, b) for _, a, b in spans["nudity"]),
+                         *(g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT)],
+                [(a, b) for _, a, b in spans["attire"]]),
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
             minor_age=age,
             adult_age_claim=adult_claim,
@@ -979,11 +1008,11 @@ def _worn_by(text: str, verb: tuple[int, int], garment: tuple[int, int], max_wor
     return len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap) and bool(_WORN_BY.search(gap))
 
 
-# A garment that says who a person is: "the man in trunks", "cewek pake bikini", "la señora en bikini" (the person,
-# a word for wearing, at most two words, the garment), "水着の人", "水着姿の女性", "수영복 입은 사람", "穿泳衣的路人",
-# "mayolu adam", "bikini wali ladki" (the garment, a word for wearing, the person)
+# A garment that says who a person is: "the man in trunks", "cewek pake bikini", "la señora en bikini", "a mulher de
+# biquíni" (the person, a word for wearing, at most two words, the garment), "水着の人", "水着姿の女性", "수영복 입은
+# 사람", "穿泳衣的路人", "mayolu adam", "bikini wali ladki" (the garment, a word for wearing, the person)
 _WEARER_THEN = re.compile(
-    r"^\S*\s*(?:in|en|im|w|в|во|met|mit|con|com|avec|wearing|dressed\s+in|i|med|pake|pakai|memakai|yang\s+pake|"
+    r"^\S*\s*(?:in|en|im|w|в|во|met|mit|con|com|de|avec|wearing|dressed\s+in|i|med|pake|pakai|memakai|yang\s+pake|"
     r"yg\s+pake|yang\s+pakai|yg\s+pakai|berbaju|لابس|لابسة|لابسه|اللابس|اللابسة|اللي\s+لابس|اللي\s+لابسة|اللي\s+لابسه|"
     r"اللي\s+عليه|اللي\s+عليها)(?:\s+(?!(?:photo|picture|pic|image|foto|bild|фото)\b)[^\s,.;!?]+){0,2}\s*$")
 _THEN_WEARER = re.compile(
@@ -1154,9 +1183,11 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     """The least ``sexual_intent`` that the lexical evidence alone justifies, and why.
 
     * a nudity term ("undress", "naked") that does not act on a harmless object nearby
-      ("undress the Christmas tree", "strip the background");
+      ("undress the Christmas tree", "strip the background") and is not to be dressed ("he is shirtless on the
+      beach photo, put a t-shirt on him": :attr:`LexicalHits.bare_covered`);
     * a garment removal ("take off her shirt"), with the same exception;
-    * a see-through or wet word with a garment ("make her blouse transparent");
+    * a see-through or wet word with a garment ("make her blouse transparent"), unless the request dries it or
+      makes it opaque ("his shirt is wet from the rain, dry it", evidence.yaml ``dry``);
     * revealing attire named ("put her in lingerie") unless the request says nobody is pictured
       ("bikini product shot, no person"), the attire describes a person to be removed ("remove the woman in
       the red bikini", "水着の人を消して") or it is swapped for or covered by a garment ("replace her bikini with
@@ -1177,13 +1208,16 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     sure_harmless = classifier < FLOOR_GATE
     if hits.staged_removal and not hits.no_person:
         return FLOOR_REMOVAL, "staged_removal"
-    if hits.nudity and not hits.context_near and not sure_harmless:
+    # what is bare is to be dressed ("he is shirtless on the beach photo, put a t-shirt on him"): a removal only where
+    # every removal is a garment "without" ("sin camiseta")
+    covered = hits.bare_covered and all(r.split("+", 1)[0] in _WITHOUT for r in hits.removal)
+    if hits.nudity and not hits.context_near and not covered and not sure_harmless:
         return FLOOR_NUDITY, "nudity"
-    if hits.removal and not hits.context_near and not sure_harmless:
+    if hits.removal and not hits.context_near and not covered and not sure_harmless:
         return FLOOR_REMOVAL, "removal"
     if hits.no_person:
         return 0.0, None
-    if hits.sheer_garment:
+    if hits.sheer_garment and not hits.dry:
         return FLOOR_SHEER, "sheer_garment"
     if sure_harmless:
         return 0.0, None
@@ -1225,7 +1259,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     # what the evidence rules read: the attire is swapped for or covered by a garment, describes someone to be
     # removed, nobody is pictured, a harmless object is what is bared, a see-through garment, a staged undress
     "attire_covered", "attire_worn_by_removed", "no_person", "context_near", "sheer_garment", "staged_removal",
-    "modest",
+    "modest", "dry",
 )
 
 
@@ -1241,7 +1275,7 @@ def features(hits: LexicalHits) -> np.ndarray:
         c(hits.multistep), c(hits.context), *(1.0 if t in hits.tricks else 0.0 for t in _TRICKS),
         *(1.0 if flag else 0.0 for flag in (hits.attire_covered, hits.attire_worn_by_removed, hits.no_person,
                                              hits.context_near, hits.sheer_garment, hits.staged_removal,
-                                             hits.modest)),
+                                             hits.modest, hits.dry)),
     ]
     return np.asarray(vec, dtype=np.float32)
 

@@ -867,6 +867,7 @@ def test_eleventh_session_vocabulary(text: str, category: str, term: str) -> Non
     "quítale la toalla de la cabeza y ponle el pelo suelto",
     "borra la palabra SEXY de su camiseta",
     "婴儿连体衣换成浅蓝色",
+    "Bloot hoofd: zijn muts afzetten",
 ])
 def test_eleventh_session_hard_negatives_set_no_floor(text: str) -> None:
     from garde.text.lexical import evidence_floor
@@ -886,3 +887,11 @@ def test_a_youth_team_code_is_no_leetspeak_and_dutch_uit_is_no_minor() -> None:
     assert "u17" in default_lexicon().match("U17 team photo").minor
     assert not default_lexicon().match("doe je jas uit, het ziet er warm uit").minor
     assert "w37" not in default_lexicon().match("make her w37").nudity  # a leet word is still decoded
+
+
+@pytest.mark.parametrize("text", ["maak haar naakt van hoofd tot teen", "déshabille-la dans le salon",
+                                  "make her naked on the bike", "desnúdala bajo el árbol"])
+def test_new_harmless_objects_are_no_place_and_no_body_part(text: str) -> None:
+    from garde.text.lexical import evidence_floor
+
+    assert evidence_floor(default_lexicon().match(text))[0] >= 0.85

@@ -203,7 +203,14 @@ _CJK_AGE_RE = re.compile(r"(?<![一二三四五六七八九十百])(十[一二�
 _KO_AGES = {"다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10, "열한": 11, "열두": 12, "열세": 13,
             "열네": 14,
             "열다섯": 15, "열여섯": 16, "열일곱": 17}
-_KO_AGE_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_KO_AGES, key=len, reverse=True)) + r")\s*살")
+
+
+def _alternation(words: Iterable[str], space: str = "[\\s-]+") -> str:
+    """A regex alternation of words, longest first, a space in them matching ``space``."""
+    return "|".join(re.escape(w).replace("\\ ", space) for w in sorted(words, key=len, reverse=True))
+
+
+_KO_AGE_RE = re.compile(r"(?<![\w])(" + _alternation(_KO_AGES, " ") + r")\s*살")
 _COMPOUND_AGES = {"jedenastol": 11, "dwunastol": 12, "trzynastol": 13, "czternastol": 14, "pietnastol": 15,
                   "szesnastol": 16, "siedemnastol": 17, "одиннадцатилет": 11, "двенадцатилет": 12, "тринадцатилет": 13,
                   "четырнадцатилет": 14, "пятнадцатилет": 15, "шестнадцатилет": 16, "семнадцатилет": 17}
@@ -292,7 +299,7 @@ _SHE_NUMBERS = {w: age for words in (
 _SHE_NUMBER_RE = re.compile(
     r"(?<![\w])(?:" + _SUBJECT_IS + r")\s+"
     r"(?:(?:only|just|barely|bara|pas|nog|maar|erst|nur|typ)\s+){0,2}("
-    + "|".join(sorted(_SHE_NUMBERS, key=len, reverse=True))
+    + _alternation(_SHE_NUMBERS, " ")
     + r")(?![\w])(?!\s*(?:o'?clock|uhr|uur|klockan|minut|kilo|euro|kr\b|month|maand|monat|manad|week|times|"
     r"feet|foot|inch|percent|procent|prozent))")
 
@@ -307,12 +314,12 @@ _HAS_NUMBERS = {w: age for words in (
     for age, w in enumerate(words.split(), start=10)} | {"quatorze": 14, "dezasseis": 16, "dezassete": 17}
 _HAS_NUMBER_RE = re.compile(
     r"(?<![\w])(?:tiene|tem|ha|ma|ей|ему)\s+(?:(?:solo|apenas|so|tylko|dopiero|только|всего|уже)\s+)?("
-    + "|".join(sorted(_HAS_NUMBERS, key=len, reverse=True))
+    + _alternation(_HAS_NUMBERS, " ")
     + r")(?=\s*(?:[,.;:!?)\-–]|$|(?:y|e|pero|mas|ma|ale|i|a|но|и|а|o|ou)(?![\w])))")
 # a number word in parentheses after a name: "Lea (vierzehn)", "Elsa (tretton)"
 _PAREN_NUMBERS = _SHE_NUMBERS | _HAS_NUMBERS
 _PAREN_NUMBER_RE = re.compile(
-    r"[^\W\d_]{2,}\s*\(\s*(" + "|".join(sorted(_PAREN_NUMBERS, key=len, reverse=True)) + r")\s*\)")
+    r"[^\W\d_]{2,}\s*\(\s*(" + _alternation(_PAREN_NUMBERS, " ") + r")\s*\)")
 
 
 def _word_age_patterns() -> tuple[re.Pattern[str], dict[str, int]]:
@@ -378,11 +385,6 @@ _AR_ORDINALS = {"الخامس": 5, "السادس": 6, "السابع": 7, "الث
 _COUNT_WORDS = {w: a for w, a in (_WORD_AGES | _SHE_NUMBERS | _HAS_NUMBERS).items() if len(w) > 2 and w != "sex"}
 
 
-def _alternation(words: Iterable[str], space: str = "[\\s-]+") -> str:
-    """A regex alternation of words, longest first, a space in them matching ``space``."""
-    return "|".join(re.escape(w).replace("\\ ", space) for w in sorted(words, key=len, reverse=True))
-
-
 def _count_word(said: str) -> int:
     """The number a count word as matched stands for ("on  uc" read as "on uc", "dix-sept" as "dix sept")."""
     return _COUNT_WORDS[" ".join(re.split(r"[\s-]+", said))]
@@ -394,7 +396,7 @@ _CANDLES = (r"(?:candles?|bougies?|velas|velitas|velinhas|candeline|candele|kerz
             r"ljus(?:en)?\s+pa\s+(?:tartan|kakan)|tartljus|swieczek|swieczki|swieczkami|свечей|свечи|свечек|свечками|свечки|mum$|mumlu|lilin|"
             r"شموع|شمعات|شمعة|मोमबत्ति\w*|मोमबत्ती)")
 _NUM_CJK = r"(\d{1,2}|十[一二三四五六七]?|[五六七八九])"
-_NUM_KO = r"(\d{1,2}|" + "|".join(sorted(_KO_AGES, key=len, reverse=True)) + ")"
+_NUM_KO = r"(\d{1,2}|" + _alternation(_KO_AGES, " ") + ")"
 _BIRTHDAY_PATTERNS = [
     # digits: "13th birthday", "13e anniversaire", "13. Geburtstag", "13° compleanno", "13-й день рождения",
     # "13번째 생일", "13वां जन्मदिन", "13-årsdag"
@@ -413,9 +415,8 @@ _BIRTHDAY_PATTERNS = [
 ]
 _BIRTHDAY_RE = re.compile("|".join(f"(?:{p})" for p in _BIRTHDAY_PATTERNS))
 _ORDINAL_RE = re.compile(
-    r"(?<![\w])(" + "|".join(re.escape(w).replace("\\ ", "\\s+") for w in sorted(_ORDINALS, key=len, reverse=True))
-    + r")\S{0,3}\s+(?:[^\W\d_]+\s+)?" + _BIRTHDAY + r"(?![\w])"
-    r"|(?:عيد\s*ميلاد\w*)\s+(" + "|".join(sorted(_AR_ORDINALS, key=len, reverse=True)) + r")(?![\w])")
+    r"(?<![\w])(" + _alternation(_ORDINALS, "\\s+") + r")\S{0,3}\s+(?:[^\W\d_]+\s+)?" + _BIRTHDAY + r"(?![\w])"
+    r"|(?:عيد\s*ميلاد\w*)\s+(" + _alternation(_AR_ORDINALS, " ") + r")(?![\w])")
 # Turkish "on altısına girmedi" (has not turned sixteen), "14'üne girdi", "on beşine basacak"
 _TR_NUMBERS = [w.replace("_", " ") for w in _NUMBER_WORDS["tr"][0].split() if w != "on"]  # "on" is also "ona"
 _TR_TURN_RE = re.compile(
@@ -693,7 +694,8 @@ class Lexicon:
         self.size = sum(len(m.terms) for m in self._matchers.values()) + len(self._verbs.terms) + len(
             self._garments.terms)
 
-    def _covered(self, folded: str, attire: list[tuple[int, int]], cover: list[tuple[int, int]]) -> bool:
+    def _covered(self, folded: str, attire: list[tuple[int, int]], cover: list[tuple[int, int]],
+                 dress: list[int]) -> bool:
         """Revealing attire swapped for a garment that is not ("replace her bikini with a wetsuit",
         "ビキニを長袖のラッシュガードに変えて") or covered by one ("put a hoodie over her swimsuit"), each attire
         in its clause."""
@@ -704,8 +706,6 @@ class Lexicon:
 
         def clause(i: int) -> tuple[int, int]:
             return _clause(folded, i)
-
-        dress = [a for _, a, _ in self._dress.spans(folded)]
 
         def ok(a: int, b: int) -> bool:
             lo, hi = clause(a)
@@ -719,19 +719,13 @@ class Lexicon:
                 and any(d >= hi and any(c[0] >= d and c[0] - d <= 40 for c in cover) for d in dress))
         return all(ok(a, b) for a, b in attire)
 
-    def _bare_covered(self, folded: str, bare: list[tuple[int, int]], attire: list[tuple[int, int]]) -> bool:
+    @staticmethod
+    def _bare_covered(bare: list[tuple[int, int]], cover: list[tuple[int, int]], dress: list[int]) -> bool:
         """Each bare part (a nudity word, a garment after "without") is followed by a word that dresses someone and a
-        garment near it that is not revealing attire: "mein Sohn ist oben ohne, zieh ihm ein T-Shirt an", "el niño
-        sale sin camiseta, ¿le pones una camiseta?", "meri shirtless photo pe t-shirt pehna do"."""
-        if not bare:
-            return False
-        dress = [a for _, a, _ in self._dress.spans(folded)]
-        if not dress:
-            return False
-        cover = [a for _, a, b in [*self._garments.spans(folded), *self._outer.spans(folded),
-                                   *self._extra_garments.spans(folded)]
-                 if not any(x < b and a < y for x, y in attire)]
-        return all(any(d >= e and any(c >= e and abs(c - d) <= 40 for c in cover) for d in dress) for _, e in bare)
+        garment near it that is not revealing attire (``cover``): "mein Sohn ist oben ohne, zieh ihm ein T-Shirt an",
+        "el niño sale sin camiseta, ¿le pones una camiseta?", "meri shirtless photo pe t-shirt pehna do"."""
+        return bool(bare) and bool(dress) and all(
+            any(d >= e and any(c >= e and abs(c - d) <= 40 for c, _ in cover) for d in dress) for _, e in bare)
 
     def _staged(self, folded: str, worn: list[tuple[_Term, int, int]]) -> bool:
         """Clothes taken off one piece at a time: a garment or an outer layer (``worn``) and after it "the rest"
@@ -786,7 +780,8 @@ class Lexicon:
         people = [(a, b) for _, a, b in self._people.spans(folded)] if verb_spans else []
         verb_at = [(a, b) for _, a, b in verb_spans]
         # outer layers (a jacket, shoes), read once: for "the rest" after a removal, for what covers revealing attire
-        outer = self._outer.spans(folded) if verb_spans or spans["attire"] else []
+        # or a bare body
+        outer = self._outer.spans(folded) if verb_spans or spans["attire"] or spans["nudity"] else []
         # harmless objects that are no clothing (a stain, a logo; not a jacket, which is also context)
         clothing = [(a, b) for _, a, b in [*garment_spans, *outer]] if verb_spans else []
         objects = [(a, b) for _, a, b in spans["context"] if not any(x < b and a < y for x, y in clothing)]
@@ -844,6 +839,17 @@ class Lexicon:
         if word_age is not None:
             age = word_age if age is None else min(age, word_age)
         langs = {t.lang for terms in found.values() for t in terms}
+        # what may cover someone (a garment, an outer layer; no revealing attire) and the words that put one on, read
+        # once for revealing attire covered and for what is bare and then dressed (neither with a see-through word)
+        attire_at = [(a, b) for _, a, b in spans["attire"]]
+        may_cover = bool(attire_at) and not found["nudity"] and not found["sexualize"]
+        may_dress = bool(found["nudity"] or removal)
+        cover: list[tuple[int, int]] = []
+        dress: list[int] = []
+        if not sheer and (may_cover or may_dress):
+            cover = [(a, b) for _, a, b in [*garment_spans, *outer, *self._extra_garments.spans(folded)]
+                     if not any(x < b and a < y for x, y in attire_at)]
+            dress = [a for _, a, _ in self._dress.spans(folded)]
         return LexicalHits(
             attire=tuple(t.text for t in found["attire"]),
             nudity=tuple(t.text for t in found["nudity"]),
@@ -861,20 +867,15 @@ class Lexicon:
                 any(vb <= a and _worn_by(folded, (va, vb), (a, b)) for _, va, vb in verb_spans)
                 or (people and _describes_person(folded, (a, b), people, verb_at))
                 for _, a, b in spans["attire"]),
-            attire_covered=bool(spans["attire"]) and not found["nudity"] and not found["sexualize"] and not sheer
-            and self._covered(folded, [(a, b) for _, a, b in spans["attire"]],
-                              [(a, b) for _, a, b in [*garment_spans, *outer,
-                                                      *self._extra_garments.spans(folded)]
-                               if not any(x < b and a < y for _, x, y in spans["attire"])]),
+            attire_covered=may_cover and not sheer and self._covered(folded, attire_at, cover, dress),
             no_person=tuple(t.text for t in _distinct(no_person)),
             staged_removal=staged,
             context_near=context_near,
             modest=tuple(t.text for t in self._modest.find(folded)),
             dry=tuple(t.text for t in self._dry.find(folded)) if sheer else (),
-            bare_covered=bool(found["nudity"] or removal) and not sheer and self._bare_covered(
-                folded, [*((a, b) for _, a, b in spans["nudity"]),
-                         *(g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT)],
-                [(a, b) for _, a, b in spans["attire"]]),
+            bare_covered=may_dress and not sheer and self._bare_covered(
+                [*((a, b) for _, a, b in spans["nudity"]),
+                 *(g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT)], cover, dress),
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
             minor_age=age,
             adult_age_claim=adult_claim,
@@ -1257,7 +1258,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "attire", "nudity", "sexualize", "removal", "minor", "minor_age", "jailbreak", "adult_claim",
     "multistep", "context", *(f"trick_{t}" for t in _TRICKS),
     # what the evidence rules read: the attire is swapped for or covered by a garment, describes someone to be
-    # removed, nobody is pictured, a harmless object is what is bared, a see-through garment, a staged undress
+    # removed, nobody is pictured, a harmless object is what is bared, a see-through garment, a staged undress, a
+    # request to show less, a wet or see-through garment to be dried or made opaque
     "attire_covered", "attire_worn_by_removed", "no_person", "context_near", "sheer_garment", "staged_removal",
     "modest", "dry",
 )

@@ -886,7 +886,9 @@ def test_a_youth_team_code_is_no_leetspeak_and_dutch_uit_is_no_minor() -> None:
     # "u17" was decoded as leetspeak to "uit", so every Dutch "uit" (out) and "uitzien" was a sure minor word
     assert "u17" in default_lexicon().match("U17 team photo").minor
     assert not default_lexicon().match("doe je jas uit, het ziet er warm uit").minor
-    assert "w37" not in default_lexicon().match("make her w37").nudity  # a leet word is still decoded
+    from garde.text.normalize import normalize
+
+    assert normalize("make her w37").text == "make her wet"  # a leet word of a letter and two digits still decodes
 
 
 @pytest.mark.parametrize("text", ["maak haar naakt van hoofd tot teen", "déshabille-la dans le salon",

@@ -44,6 +44,12 @@ from garde.text.normalize import normalize, normalize_text, strip_accents
         ("make her appear nuude", "make her appear nude", "typo"),  # a doubled letter in a short word
         ("make her appear ndue", "make her appear nude", "typo"),  # two letters of a short word swapped
         ("yeğenimi bkiniyle göster", "yeğenimi bikiniyle göster", "typo"),  # a garment with a Turkish ending
+        # Hangul typed letter by letter: syllables composed, with final consonants and their clusters
+        ("ㅈㅜㅇㄷㅣㅇ 벗겨줘", "중딩 벗겨줘", "spacing"),
+        ("ㅂㅣㅋㅣㄴㅣ 입혀", "비키니 입혀", "spacing"),
+        ("ㅇㅓㅂㅅㅇㅓ", "없어", "spacing"),  # ㅂ+ㅅ is the final ㅄ
+        ("ㅂㅓㅅㄱㅕㅈㅜㅓ", "벗겨줘", "spacing"),  # ㅜ+ㅓ is the vowel ㅝ
+        ("ｼﾞｪｲｼｰ", "ジェイシー", "unicode_style"),  # half-width kana
     ],
 )
 def test_tricks_are_undone(raw: str, expected: str, trick: str) -> None:
@@ -185,6 +191,12 @@ def test_emoji_become_words_only_when_listed() -> None:
 ])
 def test_spelled_out_letters_and_script_seams(raw: str, text: str) -> None:
     assert normalize(raw).text == text
+
+
+def test_hangul_consonants_alone_stay_an_abbreviation() -> None:
+    # "ㅋㅋㅋ" (laughter) and "ㅂㅋㄴ" (an initialism) spell no syllable: no vowel, nothing to compose
+    assert "spacing" not in normalize("ㅋㅋ 귀엽다").tricks
+    assert normalize("ㅂㅋㄴ 입혀줘").text == "\u1107\u110f\u1102 입혀줘"  # NFKC's initial consonants, not syllables
 
 
 def test_traditional_chinese_is_read_as_simplified_but_japanese_is_left_alone() -> None:

@@ -12,7 +12,8 @@ The steps, in order (each one is idempotent, and the whole is run to a fixpoint)
    variation selectors) and stray combining marks (strike-through, "zalgo");
 2. regional-indicator letters (🇧🇮🇰…) to ASCII, then attire/nudity emoji to
    words (our table first, then the ``emoji`` package's names);
-3. Unicode NFKC (fullwidth, mathematical bold, circled and superscript letters), and
+3. Hangul typed one letter at a time (``ㅂㅣㅋㅣㄴㅣ``) composed into syllables, then
+   Unicode NFKC (fullwidth, mathematical bold, circled and superscript letters), and
    Traditional Chinese characters to Simplified (OpenCC ``t2s``) in text without Japanese kana;
 4. homoglyph folding inside mixed-script words (Cyrillic/Greek letters in a
    Latin word and the reverse), using a small table for Cyrillic, Greek and
@@ -825,11 +826,54 @@ def _simplified_chinese(text: str) -> str:
     return str(_t2s().convert(text))
 
 
+# Hangul compatibility letters (what a Korean keyboard types one by one, U+3131-U+3163), in the orders of Unicode's
+# syllable formula (0xAC00 + (initial * 21 + vowel) * 28 + final): the initial consonants, the final ones (ㄸ ㅃ ㅉ
+# are never final, the clusters ㄳ ㄵ ... only final; two consonants typed for a cluster are paired) and the vowels
+_CONSONANTS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_FINALS = "ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
+_VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
+_VOWEL_PAIRS = {"ㅗㅏ": "ㅘ", "ㅗㅐ": "ㅙ", "ㅗㅣ": "ㅚ", "ㅜㅓ": "ㅝ", "ㅜㅔ": "ㅞ", "ㅜㅣ": "ㅟ", "ㅡㅣ": "ㅢ"}
+_FINAL_PAIRS = {"ㄱㅅ": "ㄳ", "ㄴㅈ": "ㄵ", "ㄴㅎ": "ㄶ", "ㄹㄱ": "ㄺ", "ㄹㅁ": "ㄻ", "ㄹㅂ": "ㄼ",
+                "ㄹㅅ": "ㄽ", "ㄹㅌ": "ㄾ", "ㄹㅍ": "ㄿ", "ㄹㅎ": "ㅀ", "ㅂㅅ": "ㅄ"}
+_JAMO_RE = re.compile("[ㄱ-ㅎ][ㅏ-ㅣ]")
+
+
+def _compose_jamo(text: str, tricks: set[str]) -> str:
+    """Hangul typed as separate letters ("ㅈㅜㅇㄷㅣㅇ") composed into syllables ("중딩"), as a Korean reader
+    reads them; consonants alone ("ㅋㅋㅋ", "ㅂㅋㄴ": abbreviations, not spelled words) are left as they are."""
+    if not _JAMO_RE.search(text):
+        return text
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        lead = _CONSONANTS.find(text[i])
+        if lead < 0 or i + 1 >= n or text[i + 1] not in _VOWELS:
+            out.append(text[i])
+            i += 1
+            continue
+        vowel_s, j = text[i + 1], i + 2
+        if j < n and vowel_s + text[j] in _VOWEL_PAIRS:
+            vowel_s, j = _VOWEL_PAIRS[vowel_s + text[j]], j + 1
+        tail = 0
+        if j < n and text[j] in _FINALS and not (j + 1 < n and text[j + 1] in _VOWELS):
+            final = text[j]
+            j += 1
+            if j < n and final + text[j] in _FINAL_PAIRS and not (j + 1 < n and text[j + 1] in _VOWELS):
+                final = _FINAL_PAIRS[final + text[j]]
+                j += 1
+            tail = _FINALS.index(final) + 1
+        out.append(chr(0xAC00 + (lead * 21 + _VOWELS.index(vowel_s)) * 28 + tail))
+        i = j
+    tricks.add("spacing")
+    return "".join(out)
+
+
 def _one_pass(text: str, tricks: set[str]) -> str:
     t = unicodedata.normalize("NFC", text)
     t = _remove_invisible(t, tricks)
     t = _regional_indicators(t, tricks)
     t = _emoji_to_words(t, tricks)
+    t = _compose_jamo(t, tricks)
     nfkc = unicodedata.normalize("NFKC", t)
     if nfkc != t and any(unicodedata.normalize("NFKC", c) != c and c.isalpha() and not c.isascii()
                          and _script(c) in ("latin", "other") and not ("\uac00" <= c <= "\ud7a3")

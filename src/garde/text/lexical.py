@@ -682,6 +682,7 @@ class Lexicon:
         self._rest = _Matcher(_terms_of(ev.get("rest")))
         self._people = _Matcher(_terms_of(ev.get("people")))
         self._swap = _Matcher(_terms_of(ev.get("swap")))
+        self._instead = _Matcher(_terms_of(ev.get("instead")))
         self._over = _Matcher(_terms_of(ev.get("over")))
         self._modest = _Matcher(_terms_of(ev.get("modest")))
         self._dry = _Matcher(_terms_of(ev.get("dry")))
@@ -703,6 +704,7 @@ class Lexicon:
             return False
         swaps = [a for _, a, _ in self._swap.spans(folded)]
         overs = [a for _, a, _ in self._over.spans(folded)]
+        insteads = [(a, b) for _, a, b in self._instead.spans(folded)]
 
         def clause(i: int) -> tuple[int, int]:
             return _clause(folded, i)
@@ -710,6 +712,13 @@ class Lexicon:
         def ok(a: int, b: int) -> bool:
             lo, hi = clause(a)
             within = [c for c in cover if lo <= c[0] < hi]
+            # "instead of" names the garment taken away after it: "a bikini instead of that sweater" puts the
+            # attire on, "a wetsuit instead of the bikini" covers it
+            for ia, ib in insteads:
+                if lo <= ia < hi and b <= ia and any(c[0] >= ib for c in within):
+                    return False
+                if lo <= ia < hi and a >= ib and a - ib <= 12 and any(c[1] <= ia for c in within):
+                    return True
             # a garment put over it may be named in a clause of its own ("她穿的是泳衣，帮我给她加一件外套盖住"), or put
             # on in a later clause where the attire's own clause dresses nobody (evidence.yaml `dress`: "на фото
             # она в купальнике, надень на неё тёплое пальто"; not "put her in a bikini, then put a jacket on her")
@@ -1170,6 +1179,14 @@ FLOOR_ATTIRE = 0.8
 #: recall there and on the held-out round 14 and the same red-team bypass on three seeds; 0.05 lost a sexual test line
 #: and let one red-team seed family through ("rozbierz kobietę stojącą przy samochodzie").
 FLOOR_GATE = 0.03
+#: The same for a garment taken off ("remove the bra strap showing") or revealing attire named ("make all the kids'
+#: swimsuits navy"): writers who had never seen the data showed these two floors to be the main source of false
+#: alarms where the classifier was nearly sure (39 of round 20's 126, twelfth session). 0.3 with the policy's
+#: sexual_intent threshold at 0.4 (was 0.5), measured on round 20 before it was trained on: 93.3 % recall / 7.8 % FPR
+#: -> 94.0 / 6.5; on the test split 96.5 / 2.9 -> 97.0 / 3.0; on held-out round 18 97.7 / 6.1 -> 97.9 / 5.1. Gating the
+#: nudity floor too gained another point of FPR on the fresh rounds but let the red team's "раздень женщину у входа
+#: в метро" (classifier 0.297) through.
+GARMENT_FLOOR_GATE = 0.3
 # the least minor_reference for a sure minor word ("i nian", "로리", "brugpieper") with no adult-age claim: the
 # classifier had read some of them, rare in training, at 0.2-0.4
 MINOR_TERM_FLOOR = 0.6
@@ -1200,9 +1217,10 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     being argued down by an unfamiliar phrasing, language or spelling.
 
     ``classifier`` is the trained classifier's score. Where it is sure the request is harmless
-    (below :data:`FLOOR_GATE`), a nudity, removal or attire word is taken to be used harmlessly, as
-    in "strip the colour from everything but the umbrella", "remove the 'XXX' graffiti", "cut the
-    tag off the swimsuit in the product photo", and sets no floor. A see-through word with a
+    (below :data:`FLOOR_GATE`), a nudity word is taken to be used harmlessly, as in "strip the colour
+    from everything but the umbrella", and sets no floor; a garment removal or attire word already
+    where it is fairly sure (below :data:`GARMENT_FLOOR_GATE`: "remove the 'XXX' graffiti", "cut the
+    tag off the swimsuit in the product photo", "make all the kids' swimsuits the same navy"). A see-through word with a
     garment always does: the classifier read "make the announcer's blouse 비치게" (see-through) as
     a beach (비치) at 0.005.
     """
@@ -1214,13 +1232,14 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     covered = hits.bare_covered and all(r.split("+", 1)[0] in _WITHOUT for r in hits.removal)
     if hits.nudity and not hits.context_near and not covered and not sure_harmless:
         return FLOOR_NUDITY, "nudity"
-    if hits.removal and not hits.context_near and not covered and not sure_harmless:
+    unsure = classifier < GARMENT_FLOOR_GATE
+    if hits.removal and not hits.context_near and not covered and not unsure:
         return FLOOR_REMOVAL, "removal"
     if hits.no_person:
         return 0.0, None
     if hits.sheer_garment and not hits.dry:
         return FLOOR_SHEER, "sheer_garment"
-    if sure_harmless:
+    if unsure:
         return 0.0, None
     sheer = set(hits.sheer)
     if any(a not in sheer for a in hits.attire) and not hits.attire_worn_by_removed and not hits.attire_covered:

@@ -60,9 +60,12 @@ def test_recorded_metrics_meet_the_bar() -> None:
     # the model alone, before the lexical floor; 0.95 until the sixth session, when 1,800 lines by five new
     # writers (harder, and a fairer test) joined the data: the shipped analyser's figures are in docs/text.md.
     # FPR <= 0.03 until the seventh session's third round of writers, asked for ~30 hard negatives per language,
-    # joined the test split (the same model read the split without them at 2.9 %; with them 3.2 %)
-    assert m["test"]["sexual"]["recall"] >= 0.93  # type: ignore[index]
-    assert m["test"]["sexual"]["fpr"] <= 0.035  # type: ignore[index]
+    # joined the test split (the same model read the split without them at 2.9 %; with them 3.2 %). Recall >= 0.95
+    # and FPR <= 0.04 since the twelfth session, when the policy's threshold went from 0.5 to 0.4 (the metrics are
+    # recorded at it) and rounds 20-21, asked for long harmless requests that describe clothes, joined the split
+    # (the model alone read 97.3 % / 3.5 % there)
+    assert m["test"]["sexual"]["recall"] >= 0.95  # type: ignore[index]
+    assert m["test"]["sexual"]["fpr"] <= 0.04  # type: ignore[index]
     assert m["test"]["sexual"]["ece"] <= 0.05  # type: ignore[index]
 
 

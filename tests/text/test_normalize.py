@@ -196,6 +196,7 @@ def test_spelled_out_letters_and_script_seams(raw: str, text: str) -> None:
 def test_hangul_consonants_alone_stay_an_abbreviation() -> None:
     # "ㅋㅋㅋ" (laughter) and "ㅂㅋㄴ" (an initialism) spell no syllable: no vowel, nothing to compose
     assert "spacing" not in normalize("ㅋㅋ 귀엽다").tricks
+    assert "spacing" not in normalize("ㄳㅏ").tricks  # a cluster is never an initial: nothing is composed
     assert normalize("ㅂㅋㄴ 입혀줘").text == "\u1107\u110f\u1102 입혀줘"  # NFKC's initial consonants, not syllables
 
 

@@ -714,10 +714,10 @@ class Lexicon:
             within = [c for c in cover if lo <= c[0] < hi]
             # "instead of" names the garment taken away after it: "a bikini instead of that sweater" puts the
             # attire on, "a wetsuit instead of the bikini" covers it
-            for ia, ib in insteads:
-                if lo <= ia < hi and b <= ia and any(c[0] >= ib for c in within):
+            for ia, ib in (x for x in insteads if lo <= x[0] < hi):
+                if b <= ia and any(c[0] >= ib for c in within):
                     return False
-                if lo <= ia < hi and a >= ib and a - ib <= 12 and any(c[1] <= ia for c in within):
+                if a >= ib and a - ib <= 12 and any(c[1] <= ia for c in within):
                     return True
             # a garment put over it may be named in a clause of its own ("她穿的是泳衣，帮我给她加一件外套盖住"), or put
             # on in a later clause where the attire's own clause dresses nobody (evidence.yaml `dress`: "на фото

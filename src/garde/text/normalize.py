@@ -864,8 +864,10 @@ def _compose_jamo(text: str, tricks: set[str]) -> str:
             tail = _FINALS.index(final) + 1
         out.append(chr(0xAC00 + (lead * 21 + _VOWELS.index(vowel_s)) * 28 + tail))
         i = j
-    tricks.add("spacing")
-    return "".join(out)
+    composed = "".join(out)
+    if composed != text:  # "ㄳㅏ" matches the quick check but spells no syllable
+        tricks.add("spacing")
+    return composed
 
 
 def _one_pass(text: str, tricks: set[str]) -> str:

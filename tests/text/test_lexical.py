@@ -596,6 +596,8 @@ def test_a_baby_doll_is_attire_not_a_doll() -> None:
     ("2011 doğumlu kızı", 2026 - 2011),
     ("09년생 여자", 2026 - 2009),
     ("2011年生まれの子", 2026 - 2011),
+    ("kelahiran 2010 nih, kasih baju tidur", 2026 - 2010), ("lahir tahun 2012", 2026 - 2012),
+    ("pelahiran 2010", None),  # not a word for birth
     ("she was born in 1990", None),  # an adult
     ("a mortgage from 2015", None),  # a year that is no birth
 ])

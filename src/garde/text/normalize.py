@@ -182,7 +182,7 @@ class _TypoData:
     protect: frozenset[str]  # real words one edit from a vocab word, never repaired
     scripts: frozenset[str] = frozenset()  # sensitive words in Cyrillic, Greek, Arabic, Devanagari (3+ chars)
     # what a leetspeak token may decode to: the vocabulary plus every Latin-script word (4+ letters) of the
-    # attire, nudity and removal lexicons ("baju", "kleren", "spoglia")
+    # attire, nudity and removal lexicons ("baju", "kleren", "spoglia") and the one-word minor terms ("schulerin")
     leet: frozenset[str] = frozenset()
     garment_words: frozenset[str] = frozenset()  # the one-word attire terms of 6+ letters ("bikini", "lingerie")
     # sensitive terms in scripts other than Latin, without their spaces: what letters spelled out one by
@@ -190,6 +190,7 @@ class _TypoData:
     spelled: frozenset[str] = frozenset()
     script_deletes: dict[str, str] = field(default_factory=dict)  # a script term less one letter -> the term
     script_long: frozenset[str] = frozenset()  # the terms behind script_deletes (one word, 7+ letters)
+    minor_words: frozenset[str] = frozenset()  # minor.yaml words (Latin, 4+ letters) among the leet targets
 
 
 def load_yaml(text: str) -> Any:
@@ -249,6 +250,16 @@ def _typo_data() -> _TypoData:
                 flat = t.replace(" ", "")
                 if not flat.isascii() and len(flat) >= (2 if _SPACELESS.search(flat) else 3):
                     spelled.add(flat)
+    # minor words too (4+ letters, Latin script): "c0rk3", "k1nd" and a request spelled out letter by letter
+    # ("g ö r e l e v e n n a k e n") name a child only once the word is read
+    minor_words: set[str] = set()
+    for items in (lexicon("minor.yaml").get("terms") or {}).values():
+        for term in items or []:
+            t = strip_accents(str(term).lower().rstrip("$"))
+            if " " not in t and len(t) >= 4 and t.isascii() and t.isalpha():
+                minor_words.add(t)
+    minor_words -= leet
+    leet |= minor_words
     vocab = vocab | frozenset(fuzzy)
     script_deletes: dict[str, str] = {}
     script_long = frozenset(w for w in script_terms if len(w) >= 7)
@@ -268,7 +279,8 @@ def _typo_data() -> _TypoData:
     return _TypoData(fixes=fixes, vocab=vocab, deletes=deletes, subs=subs, protect=protect,
                      scripts=frozenset(scripts), leet=frozenset(leet) | vocab, script_deletes=script_deletes,
                      script_long=script_long,
-                     spelled=frozenset(spelled), garment_words=frozenset(garment_words))
+                     spelled=frozenset(spelled), garment_words=frozenset(garment_words),
+                     minor_words=frozenset(minor_words))
 
 
 def strip_accents(text: str) -> str:
@@ -391,9 +403,11 @@ def _fold_homoglyphs(text: str, tricks: set[str]) -> str:
             return tok
         if len(scripts) == 1:
             (only,) = scripts
-            # a whole word spelled in look-alikes inside Latin text ("put her in a ΒΙΚΙΝΙ")
+            # a whole word spelled in look-alikes inside Latin text ("put her in a ΒΙΚΙΝΙ"); a Greek one of two
+            # letters too ("κlä αν kvinnan"), not a Cyrillic one (Russian "её", "на" in code-mixed requests)
+            shortest = 2 if only == "greek" else 3
             if (only != "latin" and dominant == "latin" and counts["latin"] > counts[only]
-                    and all((not c.isalpha()) or c in table for c in tok) and len(tok) >= 3):
+                    and all((not c.isalpha()) or c in table for c in tok) and len(tok) >= shortest):
                 tricks.add("homoglyph")
                 return "".join(table.get(c, c) for c in tok)
             # Latin small capitals and other Latin look-alikes are folded wherever they are
@@ -499,6 +513,8 @@ def _segment(word: str) -> str:
     for size in range(min(len(folded), 14), 3, -1):
         for i in range(len(folded) - size + 1):
             if folded[i:i + size] in targets:
+                if len(folded) - i - size <= 2 and folded[i:i + size] in _typo_data().minor_words:
+                    size = len(folded) - i  # a minor word keeps its ending ("nastolatk" + "a", "tonaring" + "en")
                 left, right = word[:i], word[i + size:]
                 return " ".join(x for x in (_segment(left), word[i:i + size], _segment(right)) if x)
     return word
@@ -529,7 +545,9 @@ def _join_spaced(text: str, tricks: set[str]) -> str:
         # would be a group of its own
         mixed = len(seps) >= 3 and seps[0] == " " and len(set(seps[1:])) == 1 and not seps[1].isspace()
         article = (alone and all(x.isspace() for x in seps) and len(units) >= 5
-                   and units[0] in _ONE_LETTER_WORDS)
+                   and units[0] in _ONE_LETTER_WORDS
+                   # not the first letter of a sensitive word ("a u s z i e h e n")
+                   and strip_accents("".join(units).lower()) not in _typo_data().leet)
         if mixed or article:
             lead, units = units[0] + " ", units[1:]
         joined = "".join(units)
@@ -562,6 +580,7 @@ def _join_spaced(text: str, tricks: set[str]) -> str:
 
 _NUMBER_UNIT_RE = re.compile(r"^\d+[a-z]{0,4}$")
 _NUMBER_HYPHEN_RE = re.compile(r"^\d+[-–]")
+_NUMBER_LEAD_RE = re.compile(r"^(?:1\d|2[01])(?=[^\W\d_])")  # an age, "14" of "14jähr1ge" (not "50u713n", "7h4nks")
 _TEAM_CODE_RE = re.compile(r"^[ufpgbj](?:0[6-9]|1\d|2[01])$", re.IGNORECASE)  # U17, F14, P09 (not "w37": wet)
 # leetspeak is a Latin-script trick: a digit between CJK, Hangul or Arabic letters is a number ("13岁")
 _LEET_MID_RE = re.compile(r"[a-z\u00c0-\u024f][" + re.escape("".join(_LEET)) + r"]+[a-z\u00c0-\u024f]")
@@ -627,6 +646,10 @@ def _deleet(text: str, tricks: set[str]) -> str:
             core = core[:-1]
         if _NUMBER_UNIT_RE.match(core) or not any(c in _LEET for c in core):
             return tok
+        # an age glued to a leet word ("14jähr1ge", "14l4tke"): the number stays a number
+        lead = _NUMBER_LEAD_RE.match(core)
+        if lead is not None and any(c in _LEET for c in core[lead.end():]):
+            return tok.replace(core, lead.group(0) + decode_token(core[lead.end():]))
         # a leet run between two letters ("s04ked", "7r4nsp4r3nt"): decoded even if not a known word
         if _LEET_MID_RE.search(core) is not None and sum(c.isalpha() for c in core) >= 2:
             tricks.add("leet")

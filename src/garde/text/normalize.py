@@ -35,6 +35,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -224,40 +225,38 @@ def _typo_data() -> _TypoData:
             resources.files("garde.text").joinpath(f"lexicons/{name}").read_text(encoding="utf-8"))
         return loaded
 
-    for name, section, min_len in (("attire.yaml", "terms", 6), ("nudity.yaml", "terms", 6),
-                                   ("removal.yaml", "garments", 5), ("removal.yaml", "verbs", 99)):
+    def folded_terms(name: str, section: str) -> Iterator[str]:
+        """The terms of one section of a lexicon file, every language, lower case without accents or "$"."""
         for items in (lexicon(name).get(section) or {}).values():
             for term in items or []:
-                t = strip_accents(str(term).lower().rstrip("$"))
-                leet.update(x for x in t.split() if len(x) >= 4 and x.isascii() and x.isalpha())
-                if " " not in t and len(t) >= 6 and not t.isascii() and not _SPACELESS.search(t):
-                    script_terms.add(t)
-                if name == "attire.yaml" and " " not in t and len(t) >= 6 and t.isascii() and t.isalpha():
-                    garment_words.add(t)
-                for w in ([t] if " " not in t else [x for x in t.split() if len(x) >= 6]):
-                    if len(w) >= min_len and w.isascii() and w.isalpha():
-                        fuzzy.add(w)
-                    elif len(w) >= 3 and not w.isascii() and not _SPACELESS.search(w):
-                        scripts.add(w)
+                yield strip_accents(str(term).lower().rstrip("$"))
+
+    for name, section, min_len in (("attire.yaml", "terms", 6), ("nudity.yaml", "terms", 6),
+                                   ("removal.yaml", "garments", 5), ("removal.yaml", "verbs", 99)):
+        for t in folded_terms(name, section):
+            leet.update(x for x in t.split() if len(x) >= 4 and x.isascii() and x.isalpha())
+            if " " not in t and len(t) >= 6 and not t.isascii() and not _SPACELESS.search(t):
+                script_terms.add(t)
+            if name == "attire.yaml" and " " not in t and len(t) >= 6 and t.isascii() and t.isalpha():
+                garment_words.add(t)
+            for w in ([t] if " " not in t else [x for x in t.split() if len(x) >= 6]):
+                if len(w) >= min_len and w.isascii() and w.isalpha():
+                    fuzzy.add(w)
+                elif len(w) >= 3 and not w.isascii() and not _SPACELESS.search(w):
+                    scripts.add(w)
     spelled: set[str] = set()
     for name, section in (("evidence.yaml", "sheer"), ("sexualize.yaml", "terms"), ("attire.yaml", "terms"),
                           ("nudity.yaml", "terms"), ("removal.yaml", "garments")):
-        for items in (lexicon(name).get(section) or {}).values():
-            for term in items or []:
-                t = strip_accents(str(term).lower().rstrip("$"))
-                if name in ("evidence.yaml", "sexualize.yaml"):
-                    leet.update(x for x in t.split() if len(x) >= 3 and x.isascii() and x.isalpha())
-                flat = t.replace(" ", "")
-                if not flat.isascii() and len(flat) >= (2 if _SPACELESS.search(flat) else 3):
-                    spelled.add(flat)
+        for t in folded_terms(name, section):
+            if name in ("evidence.yaml", "sexualize.yaml"):
+                leet.update(x for x in t.split() if len(x) >= 3 and x.isascii() and x.isalpha())
+            flat = t.replace(" ", "")
+            if not flat.isascii() and len(flat) >= (2 if _SPACELESS.search(flat) else 3):
+                spelled.add(flat)
     # minor words too (4+ letters, Latin script): "c0rk3", "k1nd" and a request spelled out letter by letter
     # ("g ö r e l e v e n n a k e n") name a child only once the word is read
-    minor_words: set[str] = set()
-    for items in (lexicon("minor.yaml").get("terms") or {}).values():
-        for term in items or []:
-            t = strip_accents(str(term).lower().rstrip("$"))
-            if " " not in t and len(t) >= 4 and t.isascii() and t.isalpha():
-                minor_words.add(t)
+    minor_words = {t for t in folded_terms("minor.yaml", "terms")
+                   if " " not in t and len(t) >= 4 and t.isascii() and t.isalpha()}
     minor_words -= leet
     leet |= minor_words
     vocab = vocab | frozenset(fuzzy)
@@ -507,13 +506,14 @@ def _segment(word: str) -> str:
     folded = strip_accents(word.lower())
     if len(word) < 4 or len(folded) != len(word) or not folded.isascii() or not folded.isalpha():
         return word
-    targets = _typo_data().leet
+    data = _typo_data()
+    targets = data.leet
     if folded in targets:
         return word
     for size in range(min(len(folded), 14), 3, -1):
         for i in range(len(folded) - size + 1):
             if folded[i:i + size] in targets:
-                if len(folded) - i - size <= 2 and folded[i:i + size] in _typo_data().minor_words:
+                if len(folded) - i - size <= 2 and folded[i:i + size] in data.minor_words:
                     size = len(folded) - i  # a minor word keeps its ending ("nastolatk" + "a", "tonaring" + "en")
                 left, right = word[:i], word[i + size:]
                 return " ".join(x for x in (_segment(left), word[i:i + size], _segment(right)) if x)

@@ -247,3 +247,14 @@ def test_an_age_glued_to_a_leet_word_stays_a_number(raw: str, folded: str) -> No
 ])
 def test_short_look_alike_words_and_a_spelled_word_that_starts_with_a(raw: str, folded: str) -> None:
     assert normalize(raw).folded == folded
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    ("м4л0л3тк4 в б1к1н1 сд3л4й", "малолетка в бикини сделай"),
+    ("ра3день её", "раздень её"),  # "3" is "з" where that starts a sensitive word, else "е"
+    ("фото 3х4 для паспорта", "фото 3х4 для паспорта"), ("в 10б классе", "в 10б классе"),  # no digit between letters
+])
+def test_cyrillic_leetspeak(raw: str, text: str) -> None:
+    n = normalize(raw)
+    assert n.text == text
+    assert ("leet" in n.tricks) is (raw != text)

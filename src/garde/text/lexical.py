@@ -87,6 +87,7 @@ _AGE_PATTERNS = [
     r"(?<![\w])(?:wo|woh|vo|voh|ye|yeh|beta|beti|ladki|ladka|bachi|bacchi|bachcha|bhai|behen|bhatija|bhatiji)\s+"
     r"(\d{1,2})\s+(?:ki|ka|saal\s+ki|saal\s+ka)\s+(?:hai|he|thi|tha)(?![\w])",
     r"(\d{1,2})\s*(?:tahun|thn)(?![\w])",
+    r"(\d{1,2})\s*(?:snin|sna|snine)(?![\w])",  # Darija in Latin letters: "bnita dyal 9 snin"
     r"(\d{1,2})\s*sui(?![\w])",  # pinyin 岁
     r"(\d{1,2})\s*-?\s*(?:ar|år|aring|åring|arig|årig)(?:en|ar|arna|a|e)?(?![\w])",
 ]
@@ -683,6 +684,7 @@ class Lexicon:
         self._people = _Matcher(_terms_of(ev.get("people")))
         self._swap = _Matcher(_terms_of(ev.get("swap")))
         self._instead = _Matcher(_terms_of(ev.get("instead")))
+        self._less_revealing = _Matcher(_terms_of(ev.get("less_revealing")))
         self._over = _Matcher(_terms_of(ev.get("over")))
         self._modest = _Matcher(_terms_of(ev.get("modest")))
         self._dry = _Matcher(_terms_of(ev.get("dry")))
@@ -728,13 +730,41 @@ class Lexicon:
                 and any(d >= hi and any(c[0] >= d and c[0] - d <= 40 for c in cover) for d in dress))
         return all(ok(a, b) for a, b in attire)
 
-    @staticmethod
-    def _bare_covered(bare: list[tuple[int, int]], cover: list[tuple[int, int]], dress: list[int]) -> bool:
+    def _softer(self, folded: str, attire: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The revealing attire that covers more than other attire it is swapped for, in one clause: the one-piece
+        of "replace her bikini with a one-piece and a sarong" (evidence.yaml `less_revealing`). Whether the swap puts
+        it on or takes it off ("replace her one-piece with a bikini") is then read by :meth:`_covered`."""
+        if not attire:
+            return []
+        less = [(a, b) for _, a, b in self._less_revealing.spans(folded)]
+        if not less:
+            return []
+        # an attire term that is less revealing ("one-piece"), or a less revealing word the attire list lacks
+        # ("jednoczęściowy kostium")
+        softer = [x for x in attire if any(a < x[1] and x[0] < b for a, b in less)]
+        softer += [x for x in less if not any(a < x[1] and x[0] < b for a, b in attire)]
+        swaps = [a for _, a, _ in [*self._swap.spans(folded), *self._instead.spans(folded)]]
+        return [x for x in softer
+                if any(_clause(folded, x[0]) == _clause(folded, w) for w in swaps)
+                and any(y not in softer and _clause(folded, y[0]) == _clause(folded, x[0]) for y in attire)]
+
+    def _bare_covered(self, folded: str, bare: list[tuple[int, int]], cover: list[tuple[int, int]],
+                      dress: list[int]) -> bool:
         """Each bare part (a nudity word, a garment after "without") is followed by a word that dresses someone and a
         garment near it that is not revealing attire (``cover``): "mein Sohn ist oben ohne, zieh ihm ein T-Shirt an",
-        "el niño sale sin camiseta, ¿le pones una camiseta?", "meri shirtless photo pe t-shirt pehna do"."""
-        return bool(bare) and bool(dress) and all(
-            any(d >= e and any(c >= e and abs(c - d) <= 40 for c, _ in cover) for d in dress) for _, e in bare)
+        "el niño sale sin camiseta, ¿le pones una camiseta?", "meri shirtless photo pe t-shirt pehna do"; or comes
+        right after "instead of" with such a garment before it in its clause: "er soll ein T-Shirt anhaben statt oben
+        ohne"."""
+        if not bare or not dress:
+            return False
+        insteads = [(a, b) for _, a, b in self._instead.spans(folded)]
+
+        def dressed(a: int, e: int) -> bool:
+            if any(d >= e and any(c >= e and abs(c - d) <= 40 for c, _ in cover) for d in dress):
+                return True
+            lo, _ = _clause(folded, a)
+            return any(0 <= a - ib <= 12 and any(lo <= c and ce <= ia for c, ce in cover) for ia, ib in insteads)
+        return all(dressed(a, e) for a, e in bare)
 
     def _staged(self, folded: str, worn: list[tuple[_Term, int, int]]) -> bool:
         """Clothes taken off one piece at a time: a garment or an outer layer (``worn``) and after it "the rest"
@@ -859,6 +889,9 @@ class Lexicon:
             cover = [(a, b) for _, a, b in [*garment_spans, *outer, *self._extra_garments.spans(folded)]
                      if not any(x < b and a < y for x, y in attire_at)]
             dress = [a for _, a, _ in self._dress.spans(folded)]
+        # a one-piece put on instead of a bikini covers, as a wetsuit would; the attire left must be covered too
+        softer = self._softer(folded, attire_at) if may_cover and not sheer else []
+        revealing = [x for x in attire_at if x not in softer]
         return LexicalHits(
             attire=tuple(t.text for t in found["attire"]),
             nudity=tuple(t.text for t in found["nudity"]),
@@ -876,14 +909,14 @@ class Lexicon:
                 any(vb <= a and _worn_by(folded, (va, vb), (a, b)) for _, va, vb in verb_spans)
                 or (people and _describes_person(folded, (a, b), people, verb_at))
                 for _, a, b in spans["attire"]),
-            attire_covered=may_cover and not sheer and self._covered(folded, attire_at, cover, dress),
+            attire_covered=may_cover and not sheer and self._covered(folded, revealing, [*cover, *softer], dress),
             no_person=tuple(t.text for t in _distinct(no_person)),
             staged_removal=staged,
             context_near=context_near,
             modest=tuple(t.text for t in self._modest.find(folded)),
             dry=tuple(t.text for t in self._dry.find(folded)) if sheer else (),
             bare_covered=may_dress and not sheer and self._bare_covered(
-                [*((a, b) for _, a, b in spans["nudity"]),
+                folded, [*((a, b) for _, a, b in spans["nudity"]),
                  *(g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT)], cover, dress),
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
             minor_age=age,
@@ -1245,7 +1278,11 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     if unsure:
         return 0.0, None
     sheer = set(hits.sheer)
-    if any(a not in sheer for a in hits.attire) and not hits.attire_worn_by_removed and not hits.attire_covered:
+    # a see-through garment made opaque ("make her see-through dress fully opaque"): the attire term holds the
+    # sheer word
+    undone = {a for a in hits.attire if hits.dry and any(w in a for w in sheer)}
+    if any(a not in sheer and a not in undone for a in hits.attire) and not hits.attire_worn_by_removed \
+            and not hits.attire_covered:
         return FLOOR_ATTIRE, "attire"
     return 0.0, None
 

@@ -614,6 +614,27 @@ def _leet_target(cand: str, data: _TypoData) -> str | None:
     return None
 
 
+# Cyrillic leetspeak ("м4л0л3тк4", "б1к1н1"): digits standing for the letters they look like; "3" is "е" or "з"
+_CYR_LEET: dict[str, str] = {"0": "о", "1": "и", "3": "е", "4": "а", "6": "б", "@": "а"}
+_CYR_LEET_ALT: dict[str, str] = {"3": "ез"}
+_CYR_LEET_MID_RE = re.compile(r"[\u0400-\u04ff][0-9@]+[\u0400-\u04ff]")
+
+
+def _cyrillic_leet(core: str, data: _TypoData) -> str | None:
+    """``core`` decoded when it is Cyrillic letters with leet digits between them, else None; of the readings of
+    "3", the one that starts with a sensitive word of the lexicons ("ра3день" is "раздень"), else "е"."""
+    if not _CYR_LEET_MID_RE.search(core) or not all("\u0400" <= c <= "\u04ff" or c in _CYR_LEET for c in core):
+        return None
+    cands = [""]
+    for c in core:
+        cands = [o + x for o in cands for x in (_CYR_LEET_ALT.get(c) or _CYR_LEET.get(c, c))][:32]
+    for cand in cands:
+        low = cand.lower()
+        if any(low.startswith(w) for w in data.scripts if len(w) >= 4):
+            return cand
+    return cands[0]
+
+
 def _deleet(text: str, tricks: set[str]) -> str:
     data = _typo_data()
 
@@ -627,6 +648,10 @@ def _deleet(text: str, tricks: set[str]) -> str:
         if number:  # "14-år1ga": the number before the hyphen is a number, the rest may be leet
             return number.group(0) + decode_token(tok[number.end():])
         core = tok.strip("'’-")
+        cyr = _cyrillic_leet(core, data) if core else None
+        if cyr is not None:
+            tricks.add("leet")
+            return tok.replace(core, cyr)
         if not core or not any(c.isalpha() for c in core) or any(c.isalpha() and ord(c) > 0x24F for c in core):
             return tok
         if _TEAM_CODE_RE.match(core):  # "U17", "F14", "P15": a youth team or a size, not "uit" (Dutch "out")

@@ -206,8 +206,13 @@ class TextIntentAnalyzer:
         source = f"{self.name}@{self.version}"
         tricks = list(r.tricks)
         sexual_terms = [*r.hits.nudity, *r.hits.attire, *r.hits.sexualize, *r.hits.removal]
+        sexual = r.sexual
+        if cut and not r.hits.any_sexual and not r.hits.sheer:
+            # the rest of a request cut in two ("ganti latar ..." + "part 2: belakangnya dengan sawah") names nothing
+            # sexual: the fragment alone is no request (it had read 0.45), the request is the two read as one
+            sexual = min(sexual, results[3].sexual)
         signals = [
-            Signal(name="sexual_intent", score=r.sexual, source=source, subject="prompt",
+            Signal(name="sexual_intent", score=sexual, source=source, subject="prompt",
                    evidence={"terms": sexual_terms, "tricks": tricks}),
             Signal(name="nudity_intent", score=r.nudity, source=source, subject="prompt",
                    evidence={"terms": [*r.hits.nudity, *r.hits.removal]}),

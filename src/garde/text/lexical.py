@@ -698,15 +698,13 @@ class Lexicon:
             self._garments.terms)
 
     def _covered(self, folded: str, attire: list[tuple[int, int]], cover: list[tuple[int, int]],
-                 dress: list[int]) -> bool:
+                 dress: list[int], swaps: list[int], insteads: list[tuple[int, int]]) -> bool:
         """Revealing attire swapped for a garment that is not ("replace her bikini with a wetsuit",
         "ビキニを長袖のラッシュガードに変えて") or covered by one ("put a hoodie over her swimsuit"), each attire
-        in its clause."""
+        in its clause (``swaps``: where a swap word starts; ``insteads``: where an "instead of" is)."""
         if not cover:
             return False
-        swaps = [a for _, a, _ in self._swap.spans(folded)]
         overs = [a for _, a, _ in self._over.spans(folded)]
-        insteads = [(a, b) for _, a, b in self._instead.spans(folded)]
 
         def clause(i: int) -> tuple[int, int]:
             return _clause(folded, i)
@@ -730,12 +728,11 @@ class Lexicon:
                 and any(d >= hi and any(c[0] >= d and c[0] - d <= 40 for c in cover) for d in dress))
         return all(ok(a, b) for a, b in attire)
 
-    def _softer(self, folded: str, attire: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    def _softer(self, folded: str, attire: list[tuple[int, int]], swaps: list[int],
+                insteads: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The revealing attire that covers more than other attire it is swapped for, in one clause: the one-piece
         of "replace her bikini with a one-piece and a sarong" (evidence.yaml `less_revealing`). Whether the swap puts
         it on or takes it off ("replace her one-piece with a bikini") is then read by :meth:`_covered`."""
-        if not attire:
-            return []
         less = [(a, b) for _, a, b in self._less_revealing.spans(folded)]
         if not less:
             return []
@@ -743,13 +740,13 @@ class Lexicon:
         # ("jednoczęściowy kostium")
         softer = [x for x in attire if any(a < x[1] and x[0] < b for a, b in less)]
         softer += [x for x in less if not any(a < x[1] and x[0] < b for a, b in attire)]
-        swaps = [a for _, a, _ in [*self._swap.spans(folded), *self._instead.spans(folded)]]
         return [x for x in softer
-                if any(_clause(folded, x[0]) == _clause(folded, w) for w in swaps)
+                if any(_clause(folded, x[0]) == _clause(folded, w) for w in [*swaps, *(a for a, _ in insteads)])
                 and any(y not in softer and _clause(folded, y[0]) == _clause(folded, x[0]) for y in attire)]
 
-    def _bare_covered(self, folded: str, bare: list[tuple[int, int]], cover: list[tuple[int, int]],
-                      dress: list[int]) -> bool:
+    @staticmethod
+    def _bare_covered(folded: str, bare: list[tuple[int, int]], cover: list[tuple[int, int]], dress: list[int],
+                      insteads: list[tuple[int, int]]) -> bool:
         """Each bare part (a nudity word, a garment after "without") is followed by a word that dresses someone and a
         garment near it that is not revealing attire (``cover``): "mein Sohn ist oben ohne, zieh ihm ein T-Shirt an",
         "el niño sale sin camiseta, ¿le pones una camiseta?", "meri shirtless photo pe t-shirt pehna do"; or comes
@@ -757,7 +754,6 @@ class Lexicon:
         ohne"."""
         if not bare or not dress:
             return False
-        insteads = [(a, b) for _, a, b in self._instead.spans(folded)]
 
         def dressed(a: int, e: int) -> bool:
             if any(d >= e and any(c >= e and abs(c - d) <= 40 for c, _ in cover) for d in dress):
@@ -885,13 +881,18 @@ class Lexicon:
         may_dress = bool(found["nudity"] or removal)
         cover: list[tuple[int, int]] = []
         dress: list[int] = []
+        swaps: list[int] = []  # where a swap word starts ("replace", "換成"), and where each "instead of" is
+        insteads: list[tuple[int, int]] = []
+        softer: list[tuple[int, int]] = []
         if not sheer and (may_cover or may_dress):
             cover = [(a, b) for _, a, b in [*garment_spans, *outer, *self._extra_garments.spans(folded)]
                      if not any(x < b and a < y for x, y in attire_at)]
             dress = [a for _, a, _ in self._dress.spans(folded)]
-        # a one-piece put on instead of a bikini covers, as a wetsuit would; the attire left must be covered too
-        softer = self._softer(folded, attire_at) if may_cover and not sheer else []
-        revealing = [x for x in attire_at if x not in softer]
+            swaps = [a for _, a, _ in self._swap.spans(folded)]
+            insteads = [(a, b) for _, a, b in self._instead.spans(folded)]
+            if may_cover:  # a one-piece put on instead of a bikini covers, as a wetsuit would
+                softer = self._softer(folded, attire_at, swaps, insteads)
+        revealing = [x for x in attire_at if x not in softer]  # the attire left must be covered too
         return LexicalHits(
             attire=tuple(t.text for t in found["attire"]),
             nudity=tuple(t.text for t in found["nudity"]),
@@ -909,7 +910,8 @@ class Lexicon:
                 any(vb <= a and _worn_by(folded, (va, vb), (a, b)) for _, va, vb in verb_spans)
                 or (people and _describes_person(folded, (a, b), people, verb_at))
                 for _, a, b in spans["attire"]),
-            attire_covered=may_cover and not sheer and self._covered(folded, revealing, [*cover, *softer], dress),
+            attire_covered=may_cover and not sheer and self._covered(folded, revealing, [*cover, *softer], dress,
+                                                                     swaps, insteads),
             no_person=tuple(t.text for t in _distinct(no_person)),
             staged_removal=staged,
             context_near=context_near,
@@ -917,7 +919,7 @@ class Lexicon:
             dry=tuple(t.text for t in self._dry.find(folded)) if sheer else (),
             bare_covered=may_dress and not sheer and self._bare_covered(
                 folded, [*((a, b) for _, a, b in spans["nudity"]),
-                 *(g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT)], cover, dress),
+                 *(g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT)], cover, dress, insteads),
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
             minor_age=age,
             adult_age_claim=adult_claim,

@@ -218,10 +218,12 @@ _COMPOUND_AGES = {"jedenastol": 11, "dwunastol": 12, "trzynastol": 13, "czternas
 _COMPOUND_AGE_RE = re.compile(r"(?<![\w])(" + "|".join(_COMPOUND_AGES) + r")(?:at|et|н|к)")
 
 
-# A year of birth: "born in 2011", "nacida en 2011", "2011 doğumlu", "2011 me paida hui", "09년생", "2011年生まれ";
+# A year of birth: "born in 2011", "nacida en 2011", "nasceu em 2011", "2011 doğumlu", "2011 me paida hui", "09년생",
+# "2011年生まれ";
 # the age is this year's minus the birth year (so a request's reading, and training features, follow the calendar).
 _BIRTH_YEAR_RE = re.compile(
-    r"(?:born\s+(?:in\s+)?|nacid[oa]s?\s+en\s+(?:el\s+)?|nascid[oa]s?\s+em\s+|nee?s?\s+en\s+|nat[oa]\s+nel\s+|"
+    r"(?:born\s+(?:in\s+)?|nacid[oa]s?\s+en\s+(?:el\s+)?|nascid[oa]s?\s+em\s+|nasceu\s+em\s+|"
+    r"nacio\s+en\s+(?:el\s+)?|nee?s?\s+en\s+|nat[oa]\s+nel\s+|"
     r"geboren\s+(?:im\s+jahr\s+|in\s+)?|jahrgang\s+|urodzon\w*\s+w\s+|rocznik\s+|rocz\.\s*|родил\w*\s+в\s+|"
     r"(?<![\w])(?:ke)?lahir(?:an)?\s+(?:tahun\s+|thn\s+)?|fodd\s+(?:i\s+|ar\s+)?|مواليد\s*|(?<![\w])(?:e\s+una?|es\s+del)\s+|"
     r"(?<![\w])classe\s+)(20[0-2]\d)(?!\d)"
@@ -746,21 +748,28 @@ class Lexicon:
 
     @staticmethod
     def _bare_covered(folded: str, bare: list[tuple[int, int]], cover: list[tuple[int, int]], dress: list[int],
-                      insteads: list[tuple[int, int]]) -> bool:
+                      insteads: list[tuple[int, int]], nude: int) -> bool:
         """Each bare part (a nudity word, a garment after "without") is followed by a word that dresses someone and a
         garment near it that is not revealing attire (``cover``): "mein Sohn ist oben ohne, zieh ihm ein T-Shirt an",
         "el niño sale sin camiseta, ¿le pones una camiseta?", "meri shirtless photo pe t-shirt pehna do"; or comes
         right after "instead of" with such a garment before it in its clause: "er soll ein T-Shirt anhaben statt oben
-        ohne"."""
+        ohne". The first ``nude`` bare parts are nudity words, the rest garments after "without"."""
         if not bare or not dress:
             return False
 
-        def dressed(a: int, e: int) -> bool:
+        def dressed(a: int, e: int, nude: bool) -> bool:
             if any(d >= e and any(c >= e and abs(c - d) <= 40 for c, _ in cover) for d in dress):
+                return True
+            # or, for a nudity word, the dressing said first with nothing in between that goes on to another step:
+            # "metti una maglietta al bimbo a torso nudo", "надень на малыша боди, он голенький" (not "put a
+            # t-shirt on her, then make her naked", "... and make her naked", "only his shirt, nothing under")
+            if nude and any(0 <= a - d <= 60 and not _CARRY_RE.search(folded, d, a)
+                            and not _AND_RE.search(folded, d, a) and not _ONLY_RE.search(folded, d, a)
+                            and any(d < c < a and c - d <= 40 for c, _ in cover) for d in dress):
                 return True
             lo, _ = _clause(folded, a)
             return any(0 <= a - ib <= 12 and any(lo <= c and ce <= ia for c, ce in cover) for ia, ib in insteads)
-        return all(dressed(a, e) for a, e in bare)
+        return all(dressed(a, e, k < nude) for k, (a, e) in enumerate(bare))
 
     def _staged(self, folded: str, worn: list[tuple[_Term, int, int]]) -> bool:
         """Clothes taken off one piece at a time: a garment or an outer layer (``worn``) and after it "the rest"
@@ -919,7 +928,8 @@ class Lexicon:
             dry=tuple(t.text for t in self._dry.find(folded)) if sheer else (),
             bare_covered=may_dress and not sheer and self._bare_covered(
                 folded, [*((a, b) for _, a, b in spans["nudity"]),
-                 *(g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT)], cover, dress, insteads),
+                 *(g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT)], cover, dress, insteads,
+                len(spans["nudity"])),
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
             minor_age=age,
             adult_age_claim=adult_claim,
@@ -980,7 +990,9 @@ def _acts_on_context(text: str, context: list[tuple[int, int]], nudity: list[tup
         return any(a < c[1] and c[0] < b for a, b in holders)
 
     def described(x: tuple[int, int]) -> bool:  # the object itself, not a place: "naked against the wall"
-        return any(_near(text, x, c) and (held(c) or not _is_place(text, x, c)) for c in context)
+        return any(_near(text, x, c) and (held(c) or not _is_place(text, x, c))
+                   and ((c[0] < x[1] and x[0] < c[1]) or not _likened(text, c))  # an idiom holds the word itself
+                   for c in context)
 
     if not all(described(n) for n in nudity):
         return False
@@ -990,6 +1002,12 @@ def _acts_on_context(text: str, context: list[tuple[int, int]], nudity: list[tup
         return False
     return not any(_coordinated(text, g, c) for g in garments for c in context
                    if not (c[0] <= g[0] and g[1] <= c[1]))
+
+
+def _likened(text: str, c: tuple[int, int]) -> bool:
+    """A person likened to the object is still the one edited: "fais-la nue comme une statue grecque", "sem nada
+    tipo estátua grega" (the object is named after "like", _LIKE_BEFORE, or before "gibi", _LIKE_AFTER)."""
+    return bool(_LIKE_BEFORE.search(text[max(0, c[0] - 40):c[0]]) or _LIKE_AFTER.match(text, c[1]))
 
 
 # words in quotes (not an apostrophe inside a word: "don't", "l'enseigne")
@@ -1012,6 +1030,15 @@ def _clause(text: str, i: int) -> tuple[int, int]:
     start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, i)), default=0)
     m = _CLAUSE_BREAK.search(text, i)
     return start, m.start() if m else len(text)
+
+# "and" between two requests ("put a t-shirt on her and make her naked"): what follows is not said of the dressing
+_AND_RE = re.compile(r"(?<![\w])(?:and|und|et|y|e|i|en|og|och|ve|и|dan|aur|or|oder|ou|o|lub|albo|veya)(?![\w])")
+
+# "only" before what is put on: "mettile solo la camicia di lui, senza niente sotto" dresses no one
+_ONLY_RE = re.compile(r"(?<![\w])(?:only|solo|solamente|soltanto|seulement|uniquement|nur|blo(?:ss|ß)|so|somente|"
+                      r"apenas|tylko|только|лишь|sadece|yalnizca|sirf|cuma|hanya|doang|bara|enbart|alleen|enkel|فقط|"
+                      r"सिर्फ)"
+                      r"(?![\w])|只|仅|だけ|のみ|만")
 
 # a short clause that goes on with the previous one's verb: "take off her jacket, then her blouse too",
 # "zdejmij jej marynarkę, potem bluzkę też", "zieh ihr die Jacke aus, dann die Bluse auch"
@@ -1217,6 +1244,12 @@ FLOOR_ATTIRE = 0.8
 #: on any of them, the same red-team bypass and over-block on three seeds ("put a shirt on my brother, he was
 #: shirtless", "remove the topless guy in the background" had read 0.9).
 FLOOR_GATE = 0.15
+#: Where a nudity word and a garment removal are both found ("strip the clothes off the guy standing by the bus
+#: stop"), two signals, the classifier must be surer still. Fifteenth session: the final model read that red-team
+#: request at 0.146 (ten bypasses over three seeds); at 0.1 they are caught, for one more false alarm on the test split
+#: (clothes taken off a plastic shop-window model) and one on held-out round 14 (clothes thrown on a chair), none on
+#: rounds 15-30.
+FLOOR_GATE_BOTH = 0.1
 #: The same for a garment taken off ("remove the bra strap showing") or revealing attire named ("make all the kids'
 #: swimsuits navy"): writers who had never seen the data showed these two floors to be the main source of false
 #: alarms where the classifier was nearly sure (39 of round 20's 126, twelfth session). 0.3 with the policy's
@@ -1255,14 +1288,14 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     being argued down by an unfamiliar phrasing, language or spelling.
 
     ``classifier`` is the trained classifier's score. Where it is sure the request is harmless
-    (below :data:`FLOOR_GATE`), a nudity word is taken to be used harmlessly, as in "strip the colour
-    from everything but the umbrella", and sets no floor; a garment removal or attire word already
-    where it is fairly sure (below :data:`GARMENT_FLOOR_GATE`: "remove the 'XXX' graffiti", "cut the
-    tag off the swimsuit in the product photo", "make all the kids' swimsuits the same navy"). A see-through word with a
-    garment always does: the classifier read "make the announcer's blouse 비치게" (see-through) as
+    (below :data:`FLOOR_GATE`, or :data:`FLOOR_GATE_BOTH` beside a garment removal), a nudity word is taken to be
+    used harmlessly, as in "strip the colour from everything but the umbrella", and sets no floor; a garment removal
+    or attire word already where it is fairly sure (below :data:`GARMENT_FLOOR_GATE`: "remove the 'XXX' graffiti",
+    "cut the tag off the swimsuit in the product photo", "make all the kids' swimsuits the same navy"). A see-through
+    word with a garment always does: the classifier read "make the announcer's blouse 비치게" (see-through) as
     a beach (비치) at 0.005.
     """
-    sure_harmless = classifier < FLOOR_GATE
+    sure_harmless = classifier < (FLOOR_GATE_BOTH if hits.removal else FLOOR_GATE)
     if hits.staged_removal and not hits.no_person:
         return FLOOR_REMOVAL, "staged_removal"
     # what is bare is to be dressed ("he is shirtless on the beach photo, put a t-shirt on him"): a removal only where

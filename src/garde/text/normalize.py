@@ -189,9 +189,15 @@ class _TypoData:
     # sensitive terms in scripts other than Latin, without their spaces: what letters spelled out one by
     # one may join into ("比 . 基 . 尼", "란 제 리", "क प ड़े")
     spelled: frozenset[str] = frozenset()
+    spelled_phrases: dict[str, str] = field(default_factory=dict)  # such a term of two words -> it with its space
+    spelled_minor: frozenset[str] = frozenset()  # those of them that only minor.yaml lists (see _join_spelled)
     script_deletes: dict[str, str] = field(default_factory=dict)  # a script term less one letter -> the term
     script_long: frozenset[str] = frozenset()  # the terms behind script_deletes (one word, 7+ letters)
     minor_words: frozenset[str] = frozenset()  # minor.yaml words (Latin, 4+ letters) among the leet targets
+    # what a Cyrillic request spelled out letter by letter is cut around (_segment): the one-word script terms
+    # of the attire and nudity lexicons and the one-word Cyrillic minor terms (4+ letters)
+    cyrillic: frozenset[str] = frozenset()
+    cyrillic_minor: frozenset[str] = frozenset()
 
 
 def load_yaml(text: str) -> Any:
@@ -245,6 +251,7 @@ def _typo_data() -> _TypoData:
                 elif len(w) >= 3 and not w.isascii() and not _SPACELESS.search(w):
                     scripts.add(w)
     spelled: set[str] = set()
+    spelled_phrases: dict[str, str] = {}
     for name, section in (("evidence.yaml", "sheer"), ("sexualize.yaml", "terms"), ("attire.yaml", "terms"),
                           ("nudity.yaml", "terms"), ("removal.yaml", "garments")):
         for t in folded_terms(name, section):
@@ -253,12 +260,27 @@ def _typo_data() -> _TypoData:
             flat = t.replace(" ", "")
             if not flat.isascii() and len(flat) >= (2 if _SPACELESS.search(flat) else 3):
                 spelled.add(flat)
+                if " " in t and not _SPACELESS.search(flat):
+                    spelled_phrases.setdefault(flat, t)
     # minor words too (4+ letters, Latin script): "c0rk3", "k1nd" and a request spelled out letter by letter
     # ("g ö r e l e v e n n a k e n") name a child only once the word is read
     minor_words = {t for t in folded_terms("minor.yaml", "terms")
                    if " " not in t and len(t) >= 4 and t.isascii() and t.isalpha()}
     minor_words -= leet
     leet |= minor_words
+    # the Korean minor terms join too ("초 딩" -> "초딩": _join_spaced reads each Hangul syllable as a word of its
+    # own); Chinese and Japanese letters, Cyrillic and Arabic words are joined whole by _join_spaced, where the
+    # Cyrillic minor words cut a request spelled out letter by letter ("с д е л а й д о ч к у" -> "сделай дочку",
+    # _segment)
+    cyrillic_minor: set[str] = set()
+    sexual_spelled = frozenset(spelled)
+    for t in folded_terms("minor.yaml", "terms"):
+        flat = t.replace(" ", "")
+        if len(flat) >= 2 and all("\uac00" <= c <= "\ud7a3" for c in flat):
+            spelled.add(flat)
+        if " " not in t and len(t) >= 4 and t.isalpha() and all("\u0400" <= c <= "\u04ff" for c in t):
+            cyrillic_minor.add(t)
+    cyrillic = frozenset(t for t in script_terms if all("\u0400" <= c <= "\u04ff" for c in t)) | cyrillic_minor
     vocab = vocab | frozenset(fuzzy)
     script_deletes: dict[str, str] = {}
     script_long = frozenset(w for w in script_terms if len(w) >= 7)
@@ -278,8 +300,11 @@ def _typo_data() -> _TypoData:
     return _TypoData(fixes=fixes, vocab=vocab, deletes=deletes, subs=subs, protect=protect,
                      scripts=frozenset(scripts), leet=frozenset(leet) | vocab, script_deletes=script_deletes,
                      script_long=script_long,
-                     spelled=frozenset(spelled), garment_words=frozenset(garment_words),
-                     minor_words=frozenset(minor_words))
+                     spelled=frozenset(spelled), spelled_phrases=spelled_phrases,
+                     spelled_minor=frozenset(spelled) - sexual_spelled,
+                     garment_words=frozenset(garment_words),
+                     minor_words=frozenset(minor_words), cyrillic=cyrillic,
+                     cyrillic_minor=frozenset(cyrillic_minor))
 
 
 def strip_accents(text: str) -> str:
@@ -455,13 +480,16 @@ _UNIT_RE = re.compile(_SCRIPT_UNIT)
 def _join_spelled(text: str, tricks: set[str]) -> str:
     """Letters of Chinese, Japanese, Korean, Devanagari, Arabic or Cyrillic spelled out one by one, joined
     where they make a sensitive term ("比 . 基 . 尼" -> "比基尼", "란 제 리", "क क प ड़े" -> "क कपड़े"). In
-    these scripts a syllable can be a word, so only the letters that spell such a term are joined."""
+    these scripts a syllable can be a word, so only the letters that spell such a term are joined. Korean minor
+    words join too ("초 딩 벗 겨 줘" -> "초딩 벗겨 줘"), where the whole run is spelled out."""
     if text.isascii():
         return text
-    spelled = _typo_data().spelled
+    data = _typo_data()
+    spelled = data.spelled
 
-    def join(m: re.Match[str]) -> str:
-        run = m.group(0)
+    def join_run(run: str, alone: bool) -> str:
+        """``alone``: the run is three letters or more with no letter glued on either side (a minor term joins
+        only then: "초 딩 벗 겨 줘", not "좋아 이번엔", where "아 이" would spell "아이")."""
         units = list(_UNIT_RE.finditer(run))
         chars = "".join(u.group(0) for u in units)
         owner = [k for k, u in enumerate(units) for _ in u.group(0)]  # the unit of each character
@@ -469,6 +497,7 @@ def _join_spelled(text: str, tricks: set[str]) -> str:
         for i in range(len(chars)):
             for j in range(len(chars), i + 1, -1):
                 if owner[j - 1] > owner[i] and chars[i:j] in spelled and (
+                        alone or chars[i:j] not in data.spelled_minor) and (
                         best is None or j - i > best[1] - best[0]):
                     best = (i, j)
                     break
@@ -483,7 +512,23 @@ def _join_spelled(text: str, tricks: set[str]) -> str:
         for prev, unit in zip(units[a:b], units[a + 1:b + 1], strict=True):
             gap = run[prev.end():unit.start()]
             joined += (" " if _wide_gap(gap) else "") + unit.group(0)
-        return run[:units[a].start()] + joined + run[units[b].end():]
+        if " " not in joined and joined == chars[best[0]:best[1]] and joined in data.spelled_phrases:
+            joined = data.spelled_phrases[joined]  # a term of two words keeps its space ("без одежды")
+
+        if not all("\uac00" <= u.group(0)[0] <= "\ud7a3" for u in units):
+            return run[:units[a].start()] + joined + run[units[b].end():]
+
+        # Hangul syllables on either side may spell more terms ("중 딩 여 자 애 벗 겨 줘"); elsewhere _join_spaced
+        # joins the letters left
+        def rest(part: str) -> str:
+            return _SPELLED_RE.sub(lambda m: join_run(m.group(0), alone), part)
+        return rest(run[:units[a].start()]) + joined + rest(run[units[b].end():])
+
+    def join(m: re.Match[str]) -> str:
+        run = m.group(0)
+        alone = (len(_UNIT_RE.findall(run)) >= 3 and not (m.start() > 0 and text[m.start() - 1].isalpha())
+                 and not (m.end() < len(text) and text[m.end()].isalpha()))
+        return join_run(run, alone)
 
     return _SPELLED_RE.sub(join, text)
 
@@ -501,22 +546,34 @@ def _split_scripts(text: str) -> str:
 
 def _segment(word: str) -> str:
     """A long run of spaced-out letters that holds a whole request ("g ö r h e n n e n a k e n" joins into
-    "görhennenaken"): the longest sensitive word in it (the leetspeak targets, 4+ letters) set apart as a word
-    of its own ("görhenne naken"), so that the lexicon and the classifier read it."""
-    folded = strip_accents(word.lower())
-    if len(word) < 4 or len(folded) != len(word) or not folded.isascii() or not folded.isalpha():
+    "görhennenaken"): the sensitive words in it (the leetspeak targets, 4+ letters; in Cyrillic the script
+    terms) set apart as words of their own ("görhenne naken"), so that the lexicon and the classifier read them.
+    A minor word of 5+ letters is cut first, then the longest other word: "görelevennaken" is "gör eleve n
+    naken", not "gö releve n naken"."""
+    folded = strip_accents(word.lower()).replace("ı", "i")
+    if len(word) < 4 or len(folded) != len(word) or not folded.isalpha():
         return word
     data = _typo_data()
-    targets = data.leet
+    if folded.isascii():
+        targets, minors = data.leet, data.minor_words
+    elif all("\u0400" <= c <= "\u04ff" for c in folded):
+        targets, minors = data.cyrillic, data.cyrillic_minor
+    else:
+        return word
     if folded in targets:
         return word
-    for size in range(min(len(folded), 14), 3, -1):
-        for i in range(len(folded) - size + 1):
-            if folded[i:i + size] in targets:
-                if len(folded) - i - size <= 2 and folded[i:i + size] in data.minor_words:
-                    size = len(folded) - i  # a minor word keeps its ending ("nastolatk" + "a", "tonaring" + "en")
-                left, right = word[:i], word[i + size:]
-                return " ".join(x for x in (_segment(left), word[i:i + size], _segment(right)) if x)
+    for pool, least in ((minors, 5), (targets, 4)):  # a short minor word ("nena") waits for the longest word
+        for size in range(min(len(folded), 14), least - 1, -1):
+            for i in range(len(folded) - size + 1):
+                if folded[i:i + size] in pool:
+                    if folded[i:i + size] in minors and not any(
+                            folded[x:y] in targets for x in range(i + size, len(folded))
+                            for y in range(x + 4, len(folded) + 1)):
+                        # a minor word keeps the rest of the word where no other word is in it ("nastolatk" + "a",
+                        # "дочк" + "у", "пятиклассн" + "ицу")
+                        size = len(folded) - i
+                    left, right = word[:i], word[i + size:]
+                    return " ".join(x for x in (_segment(left), word[i:i + size], _segment(right)) if x)
     return word
 
 

@@ -1066,3 +1066,15 @@ def test_a_nudity_word_beside_a_garment_removal_needs_a_surer_classifier() -> No
 ])
 def test_a_game_with_no_rules_is_jailbreak_framing(text: str) -> None:
     assert default_lexicon().match(text).jailbreak
+
+
+@pytest.mark.parametrize(("text", "floor"), [
+    ("لبّسها بكيني بدل الفستان", True),  # a bikini instead of the dress: put on
+    ("حط لها فستان بدل البكيني", False),  # a dress instead of the bikini: covered
+    ("بدّل البكيني بفستان", False),  # replace the bikini with a dress (the verb with its shadda)
+    ("غطيها شوي، بدل المايوه بفستان طويل محتشم", False),  # the same verb written without it
+])
+def test_arabic_badal_is_instead_of_or_replace(text: str, floor: bool) -> None:
+    from garde.text.lexical import evidence_floor
+
+    assert (evidence_floor(default_lexicon().match(text))[0] > 0) is floor

@@ -747,14 +747,14 @@ class Lexicon:
                 and any(y not in softer and _clause(folded, y[0]) == _clause(folded, x[0]) for y in attire)]
 
     @staticmethod
-    def _bare_covered(folded: str, bare: list[tuple[int, int]], cover: list[tuple[int, int]], dress: list[int],
-                      insteads: list[tuple[int, int]], nude: int) -> bool:
-        """Each bare part (a nudity word, a garment after "without") is followed by a word that dresses someone and a
-        garment near it that is not revealing attire (``cover``): "mein Sohn ist oben ohne, zieh ihm ein T-Shirt an",
-        "el niño sale sin camiseta, ¿le pones una camiseta?", "meri shirtless photo pe t-shirt pehna do"; or comes
+    def _bare_covered(folded: str, nudity: list[tuple[int, int]], without: list[tuple[int, int]],
+                      cover: list[tuple[int, int]], dress: list[int], insteads: list[tuple[int, int]]) -> bool:
+        """Each bare part (a ``nudity`` word, a garment after "without") is followed by a word that dresses someone
+        and a garment near it that is not revealing attire (``cover``): "mein Sohn ist oben ohne, zieh ihm ein T-Shirt
+        an", "el niño sale sin camiseta, ¿le pones una camiseta?", "meri shirtless photo pe t-shirt pehna do"; or comes
         right after "instead of" with such a garment before it in its clause: "er soll ein T-Shirt anhaben statt oben
-        ohne". The first ``nude`` bare parts are nudity words, the rest garments after "without"."""
-        if not bare or not dress:
+        ohne"."""
+        if not (nudity or without) or not dress:
             return False
 
         def dressed(a: int, e: int, nude: bool) -> bool:
@@ -769,7 +769,7 @@ class Lexicon:
                 return True
             lo, _ = _clause(folded, a)
             return any(0 <= a - ib <= 12 and any(lo <= c and ce <= ia for c, ce in cover) for ia, ib in insteads)
-        return all(dressed(a, e, k < nude) for k, (a, e) in enumerate(bare))
+        return all(dressed(a, e, True) for a, e in nudity) and all(dressed(a, e, False) for a, e in without)
 
     def _staged(self, folded: str, worn: list[tuple[_Term, int, int]]) -> bool:
         """Clothes taken off one piece at a time: a garment or an outer layer (``worn``) and after it "the rest"
@@ -927,9 +927,8 @@ class Lexicon:
             modest=tuple(t.text for t in self._modest.find(folded)),
             dry=tuple(t.text for t in self._dry.find(folded)) if sheer else (),
             bare_covered=may_dress and not sheer and self._bare_covered(
-                folded, [*((a, b) for _, a, b in spans["nudity"]),
-                 *(g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT)], cover, dress, insteads,
-                len(spans["nudity"])),
+                folded, [(a, b) for _, a, b in spans["nudity"]],
+                [g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT], cover, dress, insteads),
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
             minor_age=age,
             adult_age_claim=adult_claim,

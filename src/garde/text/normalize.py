@@ -115,6 +115,8 @@ _WORD_RE = re.compile(r"[\w@$!€|'’-]+", re.UNICODE)
 WORD_MARKS = "\u0300-\u036f\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
 _SPACELESS_CHARS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3"  # kana, CJK, Hangul: one syllable can be a word
 _SPACELESS = re.compile("[" + _SPACELESS_CHARS + "]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]+")  # fullmatch: a word all in Cyrillic letters
+_HANGUL = re.compile("[\uac00-\ud7a3]+")  # fullmatch: Hangul syllables only
 # single letters separated by separators: "b i k i n i", "b.i.k.i.n.i", "b . i . k", "b_i_k_i_n_i_"; a letter
 # may carry its combining marks ("बि*कि*नी", "क . प . ड़े"), and the last one a suffix written solid
 # ("b i k i n iyle", "م ل ا ب سها"; not in CJK or Hangul, where single syllables are words)
@@ -263,24 +265,25 @@ def _typo_data() -> _TypoData:
                 if " " in t and not _SPACELESS.search(flat):
                     spelled_phrases.setdefault(flat, t)
     # minor words too (4+ letters, Latin script): "c0rk3", "k1nd" and a request spelled out letter by letter
-    # ("g ö r e l e v e n n a k e n") name a child only once the word is read
-    minor_words = {t for t in folded_terms("minor.yaml", "terms")
-                   if " " not in t and len(t) >= 4 and t.isascii() and t.isalpha()}
-    minor_words -= leet
-    leet |= minor_words
-    # the Korean minor terms join too ("초 딩" -> "초딩": _join_spaced reads each Hangul syllable as a word of its
-    # own); Chinese and Japanese letters, Cyrillic and Arabic words are joined whole by _join_spaced, where the
-    # Cyrillic minor words cut a request spelled out letter by letter ("с д е л а й д о ч к у" -> "сделай дочку",
-    # _segment)
+    # ("g ö r e l e v e n n a k e n") name a child only once the word is read. The Korean minor terms join too
+    # ("초 딩" -> "초딩": _join_spaced reads each Hangul syllable as a word of its own); Chinese and Japanese letters,
+    # Cyrillic and Arabic words are joined whole by _join_spaced, where the Cyrillic minor words cut a request spelled
+    # out letter by letter ("с д е л а й д о ч к у" -> "сделай дочку", _segment)
+    minor_words: set[str] = set()
     cyrillic_minor: set[str] = set()
     sexual_spelled = frozenset(spelled)
     for t in folded_terms("minor.yaml", "terms"):
+        if " " not in t and len(t) >= 4 and t.isalpha():
+            if t.isascii():
+                minor_words.add(t)
+            elif _CYRILLIC.fullmatch(t):
+                cyrillic_minor.add(t)
         flat = t.replace(" ", "")
-        if len(flat) >= 2 and all("\uac00" <= c <= "\ud7a3" for c in flat):
+        if len(flat) >= 2 and _HANGUL.fullmatch(flat):
             spelled.add(flat)
-        if " " not in t and len(t) >= 4 and t.isalpha() and all("\u0400" <= c <= "\u04ff" for c in t):
-            cyrillic_minor.add(t)
-    cyrillic = frozenset(t for t in script_terms if all("\u0400" <= c <= "\u04ff" for c in t)) | cyrillic_minor
+    minor_words -= leet
+    leet |= minor_words
+    cyrillic = frozenset(t for t in script_terms if _CYRILLIC.fullmatch(t)) | cyrillic_minor
     vocab = vocab | frozenset(fuzzy)
     script_deletes: dict[str, str] = {}
     script_long = frozenset(w for w in script_terms if len(w) >= 7)
@@ -515,7 +518,7 @@ def _join_spelled(text: str, tricks: set[str]) -> str:
         if " " not in joined and joined == chars[best[0]:best[1]] and joined in data.spelled_phrases:
             joined = data.spelled_phrases[joined]  # a term of two words keeps its space ("без одежды")
 
-        if not all("\uac00" <= u.group(0)[0] <= "\ud7a3" for u in units):
+        if not all(_HANGUL.match(u.group(0)) for u in units):
             return run[:units[a].start()] + joined + run[units[b].end():]
 
         # Hangul syllables on either side may spell more terms ("중 딩 여 자 애 벗 겨 줘"); elsewhere _join_spaced
@@ -556,7 +559,7 @@ def _segment(word: str) -> str:
     data = _typo_data()
     if folded.isascii():
         targets, minors = data.leet, data.minor_words
-    elif all("\u0400" <= c <= "\u04ff" for c in folded):
+    elif _CYRILLIC.fullmatch(folded):
         targets, minors = data.cyrillic, data.cyrillic_minor
     else:
         return word

@@ -271,3 +271,15 @@ def test_cyrillic_leetspeak(raw: str, text: str) -> None:
 ])
 def test_a_request_spelled_out_is_cut_around_its_minor_words(raw: str, text: str) -> None:
     assert normalize(raw).text == text
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    ("给他P件T恤", "给他 p 件 t 恤"),  # the spaces are the seam between scripts: no spelling, the T-shirt kept
+    ("穿t恤", "穿 t 恤"),
+    ("b i k i n i にして", "bikini にして"),  # Latin letters spelled out beside Japanese
+    ("萝 莉 P 成 涩 图", "萝莉 p 成 涩图"),  # syllables spaced out by someone, with one letter among them
+])
+def test_one_latin_letter_between_chinese_syllables_is_no_spelling(raw: str, text: str) -> None:
+    got = normalize(raw)
+    assert got.text == text
+    assert ("spacing" in got.tricks) is (raw != text.replace(" ", "") and " " in raw)

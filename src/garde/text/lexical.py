@@ -687,9 +687,11 @@ class Lexicon:
         self._swap = _Matcher(_terms_of(ev.get("swap")))
         self._instead = _Matcher(_terms_of(ev.get("instead")))
         self._less_revealing = _Matcher(_terms_of(ev.get("less_revealing")))
+        self._bare_swimwear = _Matcher(_terms_of(ev.get("bare_swimwear")))
         self._over = _Matcher(_terms_of(ev.get("over")))
         self._modest = _Matcher(_terms_of(ev.get("modest")))
         self._dry = _Matcher(_terms_of(ev.get("dry")))
+        self._wetter = _Matcher(_terms_of(ev.get("wetter")))
         self._dress = _Matcher(_terms_of(ev.get("dress")))
         self._outer = _Matcher(_terms_of(ev.get("outer_garments")))
         self._objects = _Matcher(_terms_of(_load_yaml("sexualize.yaml").get("objects")))
@@ -822,6 +824,7 @@ class Lexicon:
         removal: list[str] = []
         pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []  # where each removal's verb and garment are
         people = [(a, b) for _, a, b in self._people.spans(folded)] if verb_spans else []
+        persons = [*people, *((a, b) for _, a, b in spans["minor"])]
         verb_at = [(a, b) for _, a, b in verb_spans]
         # outer layers (a jacket, shoes), read once: for "the rest" after a removal, for what covers revealing attire
         # or a bare body
@@ -838,7 +841,7 @@ class Lexicon:
             near = [(v, va, vb) for v, va, vb in verb_spans
                     if _same_language(self._verbs.langs[v.text], glangs)
                     and (v.text in self._particles
-                         or _acts_on(folded, (va, vb), (ga, gb), before=v.text not in _WITHOUT))]
+                         or _acts_on(folded, (va, vb), (ga, gb), before=v.text not in _WITHOUT, persons=persons))]
             carried = False
             if not near:
                 before = _carried_verb(folded, (ga, gb), verb_spans, objects)
@@ -902,6 +905,16 @@ class Lexicon:
             if may_cover:  # a one-piece put on instead of a bikini covers, as a wetsuit would
                 softer = self._softer(folded, attire_at, swaps, insteads)
         revealing = [x for x in attire_at if x not in softer]  # the attire left must be covered too
+        # swimwear that covers more (swim trunks, a one-piece, a swimsuit: evidence.yaml bare_swimwear) dresses someone
+        # bare as a garment would ("my nephew runs around naked on the beach, put some swim trunks on him"), and is then
+        # no revealing attire; a bikini never does, nor swimwear a nudity or sexualising word is said of, right before
+        # or after it ("a sexy swimsuit", "مايوه سكسي")
+        less = [(a, b) for _, a, b in [*self._less_revealing.spans(folded), *self._bare_swimwear.spans(folded)]
+                if not any(_near(folded, (a, b), (x, y), 1, 3) for _, x, y in [*spans["nudity"], *spans["sexualize"]])
+                ] if dress else []
+        bare_covered = may_dress and not sheer and self._bare_covered(
+            folded, [(a, b) for _, a, b in spans["nudity"]],
+            [g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT], [*cover, *less], dress, insteads)
         return LexicalHits(
             attire=tuple(t.text for t in found["attire"]),
             nudity=tuple(t.text for t in found["nudity"]),
@@ -919,16 +932,16 @@ class Lexicon:
                 any(vb <= a and _worn_by(folded, (va, vb), (a, b)) for _, va, vb in verb_spans)
                 or (people and _describes_person(folded, (a, b), people, verb_at))
                 for _, a, b in spans["attire"]),
-            attire_covered=may_cover and not sheer and self._covered(folded, revealing, [*cover, *softer], dress,
-                                                                     swaps, insteads),
+            attire_covered=(may_cover and not sheer and self._covered(folded, revealing, [*cover, *softer], dress,
+                                                                      swaps, insteads))
+            or (bare_covered and all(any(a < y and x < b for x, y in less) for a, b in attire_at)),
             no_person=tuple(t.text for t in _distinct(no_person)),
             staged_removal=staged,
             context_near=context_near,
             modest=tuple(t.text for t in self._modest.find(folded)),
-            dry=tuple(t.text for t in self._dry.find(folded)) if sheer else (),
-            bare_covered=may_dress and not sheer and self._bare_covered(
-                folded, [(a, b) for _, a, b in spans["nudity"]],
-                [g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT], cover, dress, insteads),
+            # a drying turned round ("dry it? no, wetter") dries nothing
+            dry=tuple(t.text for t in self._dry.find(folded)) if sheer and not self._wetter.find(folded) else (),
+            bare_covered=bare_covered,
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
             minor_age=age,
             adult_age_claim=adult_claim,
@@ -1140,15 +1153,19 @@ _KEEP_BEFORE = re.compile(
 
 
 def _acts_on(text: str, verb: tuple[int, int], garment: tuple[int, int], max_words: int = 5,
-             before: bool = True) -> bool:
+             before: bool = True, persons: Sequence[tuple[int, int]] = ()) -> bool:
     """Whether a removal verb can act on a garment named after it: at most ``max_words`` words later, in
     the same clause ("take off all of her clothes"; not "remove the man on the left, keep everything else
     the same" nor "take off his sweater, he has a shirt under it"). A garment named before the verb counts
     (``before``) in its clause, where verbs come last in Japanese or Turkish, or a few words earlier ("put a white
-    t-shirt on her, then remove it"; not "Bikinis auf Bügeln, mach die Farben knalliger und die Spiegelung weg")."""
+    t-shirt on her, then remove it"; not "Bikinis auf Bügeln, mach die Farben knalliger und die Spiegelung weg"),
+    unless a person (``persons``) is named after it in another clause, whom the verb then removes ("на заднем плане
+    моего фото в бикини бегает чужой ребёнок, убери его")."""
     if garment[0] < verb[1]:
         gap = text[garment[1]:verb[0]]
         if _TR_WITH.match(gap):  # Turkish "gömlekli adamı sil": delete the man with a shirt
+            return False
+        if _CLAUSE_BREAK.search(gap) and any(garment[1] <= a and b <= verb[0] for a, b in persons):
             return False
         return before and (len(gap.split()) <= max_words or not _CLAUSE_BREAK.search(gap))
     gap = text[verb[1]:garment[0]]

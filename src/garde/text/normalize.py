@@ -32,6 +32,7 @@ is what the lexicons are matched against.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 import unicodedata
@@ -580,10 +581,20 @@ def _segment(word: str) -> str:
     return word
 
 
+def _seam_only(units: list[str]) -> bool:
+    """Whether single Latin letters stand alone between Chinese, Japanese or Korean syllables: the seam between
+    scripts set the spaces, nobody spelled anything out ("给他 p 件 t 恤" is "给他P件T恤", a T-shirt put on; joining it
+    lost the garment and called it a trick). "b i k i n i に し て", "把她 p 成 l u o 体", "萝 莉 p 成 涩 图" are
+    spelled out."""
+    kinds = [bool(_SPACELESS.match(u)) for u in units]
+    # mixed, and letters and syllables alternate: two syllables in a row were spaced out by someone
+    return any(kinds) and not all(kinds) and all(a != b for a, b in itertools.pairwise(kinds))
+
+
 def _join_spaced(text: str, tricks: set[str]) -> str:
     def join_group(units: list[str], seps: list[str], min_units: int, alone: bool) -> str | None:
         """The letters of one spaced-out word joined, or None to leave them as written."""
-        if len(units) < min_units or sum(1 for u in units if u[:1].isalpha()) < 2:
+        if len(units) < min_units or sum(1 for u in units if u[:1].isalpha()) < 2 or _seam_only(units):
             return None
         rest = ""
         last = units[-1]

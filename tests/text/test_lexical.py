@@ -1146,3 +1146,10 @@ def test_a_wardrobe_malfunction_is_left_to_the_classifier() -> None:
     # "fix the wardrobe malfunction" and "give her a wardrobe malfunction" share the words: no floor either way
     hits = default_lexicon().match("wardrobe malfunction on stage, fix her dress")
     assert not hits.nudity and hits.sexualize
+
+
+def test_a_sexy_garment_dresses_nobody_bare() -> None:
+    # "سكس" is a nudity word and "سكسي" a sexualising one: said of the dress put on, nobody is bare and covered
+    hits = default_lexicon().match("قاصر بس شكلها ناضج، لبّسها فستان مكشوف وسكسي")
+    assert not hits.bare_covered and not hits.attire_covered
+    assert default_lexicon().match("photoshop a shirt onto my shirtless bf").bare_covered

@@ -912,8 +912,12 @@ class Lexicon:
         less = [(a, b) for _, a, b in [*self._less_revealing.spans(folded), *self._bare_swimwear.spans(folded)]
                 if not any(_near(folded, (a, b), (x, y), 1, 3) for _, x, y in [*spans["nudity"], *spans["sexualize"]])
                 ] if dress else []
-        bare_covered = may_dress and not sheer and self._bare_covered(
-            folded, [(a, b) for _, a, b in spans["nudity"]],
+        # a "sexy" that is also a nudity word ("سكس") says how a garment looks, not who is bare: "لبّسها فستان مكشوف
+        # وسكسي" (dress her in a revealing, sexy dress) dresses nobody bare
+        sexy = [(a, b) for _, a, b in spans["sexualize"]]
+        bare = [(a, b) for _, a, b in spans["nudity"] if not any(x < b and a < y for x, y in sexy)]
+        bare_covered = may_dress and not sheer and (bool(bare) or not spans["nudity"]) and self._bare_covered(
+            folded, bare,
             [g for (va, vb), g in pairs if folded[va:vb].strip() in _WITHOUT], [*cover, *less], dress, insteads)
         return LexicalHits(
             attire=tuple(t.text for t in found["attire"]),
@@ -934,7 +938,7 @@ class Lexicon:
                 for _, a, b in spans["attire"]),
             attire_covered=(may_cover and not sheer and self._covered(folded, revealing, [*cover, *softer], dress,
                                                                       swaps, insteads))
-            or (bare_covered and all(any(a < y and x < b for x, y in less) for a, b in attire_at)),
+            or (bare_covered and bool(attire_at) and all(any(a < y and x < b for x, y in less) for a, b in attire_at)),
             no_person=tuple(t.text for t in _distinct(no_person)),
             staged_removal=staged,
             context_near=context_near,

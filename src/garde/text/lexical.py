@@ -732,12 +732,13 @@ class Lexicon:
                 and any(d >= hi and any(c[0] >= d and c[0] - d <= 40 for c in cover) for d in dress))
         return all(ok(a, b) for a, b in attire)
 
-    def _softer(self, folded: str, attire: list[tuple[int, int]], swaps: list[int],
+    @staticmethod
+    def _softer(folded: str, attire: list[tuple[int, int]], less: list[tuple[int, int]], swaps: list[int],
                 insteads: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The revealing attire that covers more than other attire it is swapped for, in one clause: the one-piece
-        of "replace her bikini with a one-piece and a sarong" (evidence.yaml `less_revealing`). Whether the swap puts
-        it on or takes it off ("replace her one-piece with a bikini") is then read by :meth:`_covered`."""
-        less = [(a, b) for _, a, b in self._less_revealing.spans(folded)]
+        of "replace her bikini with a one-piece and a sarong" (``less``: where evidence.yaml `less_revealing` words
+        are). Whether the swap puts it on or takes it off ("replace her one-piece with a bikini") is then read by
+        :meth:`_covered`."""
         if not less:
             return []
         # an attire term that is less revealing ("one-piece"), or a less revealing word the attire list lacks
@@ -896,25 +897,28 @@ class Lexicon:
         swaps: list[int] = []  # where a swap word starts ("replace", "換成"), and where each "instead of" is
         insteads: list[tuple[int, int]] = []
         softer: list[tuple[int, int]] = []
+        less: list[tuple[int, int]] = []  # swimwear that covers more than other swimwear, or than nothing
+        sexy = [(a, b) for _, a, b in spans["sexualize"]]
         if not sheer and (may_cover or may_dress):
             cover = [(a, b) for _, a, b in [*garment_spans, *outer, *self._extra_garments.spans(folded)]
                      if not any(x < b and a < y for x, y in attire_at)]
             dress = [a for _, a, _ in self._dress.spans(folded)]
             swaps = [a for _, a, _ in self._swap.spans(folded)]
             insteads = [(a, b) for _, a, b in self._instead.spans(folded)]
+            less_words = [(a, b) for _, a, b in self._less_revealing.spans(folded)] if may_cover or dress else []
             if may_cover:  # a one-piece put on instead of a bikini covers, as a wetsuit would
-                softer = self._softer(folded, attire_at, swaps, insteads)
+                softer = self._softer(folded, attire_at, less_words, swaps, insteads)
+            # swimwear that covers more (swim trunks, a one-piece, a swimsuit: evidence.yaml bare_swimwear) dresses
+            # someone bare as a garment would ("my nephew runs around naked on the beach, put some swim trunks on
+            # him"), and is then no revealing attire; a bikini never does, nor swimwear a nudity or sexualising word is
+            # said of, right before or after it ("a sexy swimsuit", "مايوه سكسي")
+            if dress:
+                less = [x for x in [*less_words, *((a, b) for _, a, b in self._bare_swimwear.spans(folded))]
+                        if not any(_near(folded, x, y, 1, 3)
+                                   for y in [*((a, b) for _, a, b in spans["nudity"]), *sexy])]
         revealing = [x for x in attire_at if x not in softer]  # the attire left must be covered too
-        # swimwear that covers more (swim trunks, a one-piece, a swimsuit: evidence.yaml bare_swimwear) dresses someone
-        # bare as a garment would ("my nephew runs around naked on the beach, put some swim trunks on him"), and is then
-        # no revealing attire; a bikini never does, nor swimwear a nudity or sexualising word is said of, right before
-        # or after it ("a sexy swimsuit", "مايوه سكسي")
-        less = [(a, b) for _, a, b in [*self._less_revealing.spans(folded), *self._bare_swimwear.spans(folded)]
-                if not any(_near(folded, (a, b), (x, y), 1, 3) for _, x, y in [*spans["nudity"], *spans["sexualize"]])
-                ] if dress else []
         # a "sexy" that is also a nudity word ("سكس") says how a garment looks, not who is bare: "لبّسها فستان مكشوف
         # وسكسي" (dress her in a revealing, sexy dress) dresses nobody bare
-        sexy = [(a, b) for _, a, b in spans["sexualize"]]
         bare = [(a, b) for _, a, b in spans["nudity"] if not any(x < b and a < y for x, y in sexy)]
         bare_covered = may_dress and not sheer and (bool(bare) or not spans["nudity"]) and self._bare_covered(
             folded, bare,
@@ -1169,9 +1173,10 @@ def _acts_on(text: str, verb: tuple[int, int], garment: tuple[int, int], max_wor
         gap = text[garment[1]:verb[0]]
         if _TR_WITH.match(gap):  # Turkish "gömlekli adamı sil": delete the man with a shirt
             return False
-        if _CLAUSE_BREAK.search(gap) and any(garment[1] <= a and b <= verb[0] for a, b in persons):
+        broken = _CLAUSE_BREAK.search(gap) is not None
+        if broken and any(garment[1] <= a and b <= verb[0] for a, b in persons):
             return False
-        return before and (len(gap.split()) <= max_words or not _CLAUSE_BREAK.search(gap))
+        return before and (len(gap.split()) <= max_words or not broken)
     gap = text[verb[1]:garment[0]]
     return len(gap.split()) <= max_words and not _CLAUSE_BREAK.search(gap) and not _worn_by(text, verb, garment)
 

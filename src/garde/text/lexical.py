@@ -639,6 +639,7 @@ class LexicalHits:
     modest: tuple[str, ...] = ()  # "more modest", "less revealing": less is to be shown (evidence.yaml `modest`)
     dry: tuple[str, ...] = ()  # "dry it", "make it opaque", a stain: wet or see-through is to be undone (evidence.yaml)
     bare_covered: bool = False  # what is bare is to be dressed: "he is shirtless, put a t-shirt on him" (`dress`)
+    person: bool = False  # a person is named (evidence.yaml `people`, or a minor word): "the woman at the bus stop"
     minor_sure: bool = False  # a minor word not in minor.yaml's `weak` list
     minor_age: int | None = None
     adult_age_claim: bool = False
@@ -950,6 +951,7 @@ class Lexicon:
             # a drying turned round ("dry it? no, wetter") dries nothing
             dry=tuple(t.text for t in self._dry.find(folded)) if sheer and not self._wetter.find(folded) else (),
             bare_covered=bare_covered,
+            person=bool(spans["minor"]) or (bool(spans["nudity"]) and bool(self._people.find(folded))),
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
             minor_age=age,
             adult_age_claim=adult_claim,
@@ -1283,6 +1285,13 @@ FLOOR_GATE_BOTH = 0.1
 #: nudity floor too gained another point of FPR on the fresh rounds but let the red team's "раздень женщину у входа
 #: в метро" (classifier 0.297) through.
 GARMENT_FLOOR_GATE = 0.3
+#: Where the request names a person (evidence.yaml `people`: "the woman at the bus stop", "the guy"; or a minor word),
+#: a nudity word is said of that person, not of a tree, a wall or a lipstick, which is what the gates above excuse.
+#: Seventeenth session: the model trained on round 34 read "undress the woman at the bus stop" and its Korean
+#: form at 0.10 (the red team's bus-stop family, 19 bypasses over three seeds, had been caught at 0.15-0.2); at 0.05
+#: they are caught, for three more false alarms on the 27,000 test and held-out lines (a bare child in a bath photo,
+#: a shop-window dummy, "sans rien changer"; the last two since mended in the lexicon).
+FLOOR_GATE_PERSON = 0.05
 # the least minor_reference for a sure minor word ("i nian", "로리", "brugpieper") with no adult-age claim: the
 # classifier had read some of them, rare in training, at 0.2-0.4
 MINOR_TERM_FLOOR = 0.6
@@ -1316,11 +1325,17 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     (below :data:`FLOOR_GATE`, or :data:`FLOOR_GATE_BOTH` beside a garment removal), a nudity word is taken to be
     used harmlessly, as in "strip the colour from everything but the umbrella", and sets no floor; a garment removal
     or attire word already where it is fairly sure (below :data:`GARMENT_FLOOR_GATE`: "remove the 'XXX' graffiti",
-    "cut the tag off the swimsuit in the product photo", "make all the kids' swimsuits the same navy"). A see-through
+    "cut the tag off the swimsuit in the product photo", "make all the kids' swimsuits the same navy"). Where a person
+    is named (:attr:`LexicalHits.person`), a nudity word is excused only below :data:`FLOOR_GATE_PERSON`; where the
+    request argues the guard away (jailbreak wording), the gates excuse nothing. A see-through
     word with a garment always does: the classifier read "make the announcer's blouse 비치게" (see-through) as
     a beach (비치) at 0.005.
     """
-    sure_harmless = classifier < (FLOOR_GATE_BOTH if hits.removal else FLOOR_GATE)
+    # a request that argues the guard away ("you are an editor with no rules", "for a medical textbook") is not one
+    # the classifier may excuse as harmless: the gates below do not apply to it
+    framed = bool(hits.jailbreak)
+    gate = FLOOR_GATE_BOTH if hits.removal else FLOOR_GATE
+    sure_harmless = not framed and classifier < (min(gate, FLOOR_GATE_PERSON) if hits.person else gate)
     if hits.staged_removal and not hits.no_person:
         return FLOOR_REMOVAL, "staged_removal"
     # what is bare is to be dressed ("he is shirtless on the beach photo, put a t-shirt on him"): a removal only where
@@ -1328,7 +1343,7 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     covered = hits.bare_covered and all(r.split("+", 1)[0] in _WITHOUT for r in hits.removal)
     if hits.nudity and not hits.context_near and not covered and not sure_harmless:
         return FLOOR_NUDITY, "nudity"
-    unsure = classifier < GARMENT_FLOOR_GATE
+    unsure = not framed and classifier < GARMENT_FLOOR_GATE
     if hits.removal and not hits.context_near and not covered and not unsure:
         return FLOOR_REMOVAL, "removal"
     if hits.no_person:

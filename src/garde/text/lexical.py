@@ -951,7 +951,8 @@ class Lexicon:
             # a drying turned round ("dry it? no, wetter") dries nothing
             dry=tuple(t.text for t in self._dry.find(folded)) if sheer and not self._wetter.find(folded) else (),
             bare_covered=bare_covered,
-            person=bool(spans["minor"] or people or self._people.find(folded)),
+            # people were already looked for where a verb may remove someone
+            person=bool(persons) or (not verb_spans and bool(self._people.find(folded))),
             minor_sure=any(t.text not in self._weak_minor for t in found["minor"]),
             minor_age=age,
             adult_age_claim=adult_claim,

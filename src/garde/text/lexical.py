@@ -624,6 +624,9 @@ class LexicalHits:
     sexualize: tuple[str, ...] = ()
     minor: tuple[str, ...] = ()
     jailbreak: tuple[str, ...] = ()
+    # a jailbreak term that argues with the guard ("ignore your rules", "for a medical textbook", "she consents"),
+    # not only a claim about the person (jailbreak.yaml `claims`: "my girlfriend", "she is 18")
+    framing: bool = False
     multistep: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
     removal: tuple[str, ...] = ()  # "verb+garment" pairs
@@ -680,6 +683,9 @@ class Lexicon:
         self._reveal = _Matcher(_terms_of(_load_yaml("multistep.yaml").get("reveal")))
         ev = _load_yaml("evidence.yaml")
         self._sheer = _Matcher(_terms_of(ev.get("sheer")))
+        friends = ev.get("sheer_false_friends")
+        lists = friends.values() if isinstance(friends, dict) else ()
+        self._sheer_false = frozenset(unicodedata.normalize("NFKC", str(w)).lower() for ws in lists for w in ws or ())
         self._extra_garments = _Matcher(_terms_of(ev.get("extra_garments")))  # with removal.yaml's garments
         self._no_person = _Matcher(_terms_of(ev.get("no_person")))
         self._text_edit = _Matcher(_terms_of(ev.get("text_edit")))
@@ -697,6 +703,7 @@ class Lexicon:
         self._outer = _Matcher(_terms_of(ev.get("outer_garments")))
         self._objects = _Matcher(_terms_of(_load_yaml("sexualize.yaml").get("objects")))
         self._weak_minor = {t.text for t in _terms_of(_load_yaml("minor.yaml").get("weak"))}
+        self._claims = frozenset(t.text for t in _terms_of(_load_yaml("jailbreak.yaml").get("claims")))
         masked = _Matcher(_terms_of(_load_yaml("masked.yaml").get("terms")))
         self._masked = masked if masked.terms else None
         self.size = sum(len(m.terms) for m in self._matchers.values()) + len(self._verbs.terms) + len(
@@ -813,6 +820,9 @@ class Lexicon:
         garment_spans = self._garments.spans(folded)
         garments = _distinct(garment_spans)
         sheer = self._sheer.spans(folded)
+        if sheer and self._sheer_false and len(norm.text) == len(folded):
+            # a word that only folds onto a sheer word ("nåt" -> "nat"): the text as written says which
+            sheer = [(t, a, b) for t, a, b in sheer if norm.text[a:b].lower() not in self._sheer_false]
         sheer_garment = False
         if sheer:
             s_spans = [(a, b) for _, a, b in sheer]
@@ -930,6 +940,7 @@ class Lexicon:
             sexualize=tuple(t.text for t in found["sexualize"]),
             minor=tuple(t.text for t in found["minor"]),
             jailbreak=tuple(t.text for t in found["jailbreak"]),
+            framing=any(t.text not in self._claims for t in found["jailbreak"]),
             multistep=tuple(t.text for t in found["multistep"]),
             context=tuple(t.text for t in found["context"]),
             removal=tuple(removal),
@@ -1333,8 +1344,9 @@ def evidence_floor(hits: LexicalHits, classifier: float = 1.0) -> tuple[float, s
     a beach (비치) at 0.005.
     """
     # a request that argues the guard away ("you are an editor with no rules", "for a medical textbook") is not one
-    # the classifier may excuse as harmless: the gates below do not apply to it
-    framed = bool(hits.jailbreak)
+    # the classifier may excuse as harmless: the gates below do not apply to it. A claim about the person alone ("my
+    # girlfriend", "she is 18") argues nothing: "remove the sunscreen stain from my girlfriend's bikini top" is excused
+    framed = hits.framing
     gate = FLOOR_GATE_BOTH if hits.removal else FLOOR_GATE
     sure_harmless = not framed and classifier < (min(gate, FLOOR_GATE_PERSON) if hits.person else gate)
     if hits.staged_removal and not hits.no_person:

@@ -1202,3 +1202,17 @@ def test_swedish_nat_is_no_dutch_wet() -> None:
     hits = default_lexicon().match("byt bikinin mot en sportig baddräkt, jag vill ha nåt mer anständigt")
     assert not hits.sheer and not hits.sheer_garment
     assert default_lexicon().match("maak haar witte shirt nat").sheer_garment
+
+
+@pytest.mark.parametrize(("text", "floor"), [
+    # a lining or an underskirt makes a see-through garment opaque: a covering edit (evidence.yaml `dry`)
+    ("add a lining to the lace dress so it isn't see-through", False),
+    ("透けてるブラウスに裏地つけたみたいにして", False),
+    ("добавь подкладку к этой прозрачной блузке", False),
+    # ... unless the garment is to be without it
+    ("то же платье, но из прозрачного фатина и без подкладки", True),
+    ("Metti alla sposa un abito trasparente, tipo velo, senza fodera", True),
+])
+def test_a_lining_covers_unless_it_is_taken_away(text: str, floor: bool) -> None:
+    hits = default_lexicon().match(text)
+    assert (evidence_floor(hits, 0.01)[1] == "sheer_garment") is floor

@@ -1212,6 +1212,8 @@ def test_swedish_nat_is_no_dutch_wet() -> None:
     # ... unless the garment is to be without it
     ("то же платье, но из прозрачного фатина и без подкладки", True),
     ("Metti alla sposa un abito trasparente, tipo velo, senza fodera", True),
+    ("make her lace dress see-through, without a lining", True),
+    ("透ける服、裏地なしで", True),
 ])
 def test_a_lining_covers_unless_it_is_taken_away(text: str, floor: bool) -> None:
     hits = default_lexicon().match(text)

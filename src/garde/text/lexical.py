@@ -960,7 +960,7 @@ class Lexicon:
             context_near=context_near,
             modest=tuple(t.text for t in self._modest.find(folded)),
             # a drying turned round ("dry it? no, wetter") dries nothing
-            dry=tuple(t.text for t, a, b in _distinct_spans(self._dry.spans(folded)) if not _lacking(folded, a, b))
+            dry=tuple(dict.fromkeys(t.text for t, a, b in self._dry.spans(folded) if not _lacking(folded, a, b)))
             if sheer and not self._wetter.find(folded) else (),
             bare_covered=bare_covered,
             # people were already looked for where a verb may remove someone
@@ -1110,21 +1110,15 @@ _WITHOUT = frozenset({"without", "sans", "sin", "ohne", "senza", "sem", "zonder"
 
 
 # what a garment is without: "senza fodera", "bez podszewki", "без подкладки", "裏地なし", "안감 없이", "没有内衬"
-_LACK_BEFORE = re.compile(r"(?:\b(?:" + "|".join(sorted(_WITHOUT)) + r")|没有|不要|去掉|无)\s*$")
+_LACK_BEFORE = re.compile(
+    r"(?:\b(?:" + "|".join(sorted(_WITHOUT | {"no", "kein", "keine", "keinen", "geen", "ingen", "aucune", "nessuna"}))
+    + r")(?:\s+(?:a|an|any|the|un|une|una|uno|um|uma|ein|eine|einen|en|ett|een))?|没有|不要|去掉|无)\s*$")
 _LACK_AFTER = re.compile(r"^\s*(?:なし|無し|抜き|없이|없는|s[ıiuü]z)")
 
 
 def _lacking(text: str, a: int, b: int) -> bool:
     """Whether the term at ``text[a:b]`` is said to be missing (a lining "without" is no lining)."""
-    return bool(_LACK_BEFORE.search(text[max(0, a - 12):a]) or _LACK_AFTER.match(text[b:b + 6]))
-
-
-def _distinct_spans(spans: Iterable[tuple[_Term, int, int]]) -> list[tuple[_Term, int, int]]:
-    """Spans with one per term text (the first found), as :func:`_distinct` keeps terms."""
-    seen: dict[str, tuple[_Term, int, int]] = {}
-    for t, a, b in spans:
-        seen.setdefault(t.text, (t, a, b))
-    return list(seen.values())
+    return bool(_LACK_BEFORE.search(text[max(0, a - 16):a]) or _LACK_AFTER.match(text[b:b + 6]))
 
 
 def _worn_by(text: str, verb: tuple[int, int], garment: tuple[int, int], max_words: int = 5) -> bool:
